@@ -1,0 +1,71 @@
+"""Typed settings, read from ``CJJI_*`` environment variables (and a ``.env`` file).
+
+Nothing is read at import time: call :func:`get_settings`, which caches one instance.
+The defaults are the embedded set-up: a SQLite file and a broker on SQLite, both under
+``var/`` in the working directory, so the engine runs with nothing else installed.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - the value refused outside development
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CJJI_", env_file=".env", extra="ignore")
+
+    environment: str = Field("development", description="development, test or production")
+    data_dir: Path = Field(Path("var"), description="where the embedded databases live")
+    database_url: str = Field("", description="SQLAlchemy URL; default: SQLite in data_dir")
+    broker_url: str = Field("", description="Celery broker URL; default: SQLite in data_dir")
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+
+    mail_channel: str = Field("file", description="file, log, smtp or notify")
+    mail_from: str = "cjji-workflow@localhost"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    notify_api_key: SecretStr | None = None
+    notify_template_id: str | None = None
+
+    outbox_lease_seconds: int = Field(60, ge=5)
+    task_time_limit_seconds: int = Field(120, ge=10)
+    sweep_every_seconds: int = Field(300, ge=10)
+
+    @field_validator("environment")
+    @classmethod
+    def _known_environment(cls, value: str) -> str:
+        if value not in {"development", "test", "production"}:
+            raise ValueError("CJJI_ENVIRONMENT must be development, test or production")
+        return value
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'cjji.sqlite3'}"
+        if not self.broker_url:
+            self.broker_url = f"sqla+sqlite:///{self.data_dir / 'broker.sqlite3'}"
+        if self.environment == "production" and (
+            self.secret_key.get_secret_value() == PLACEHOLDER_SECRET
+        ):
+            raise ValueError("CJJI_SECRET_KEY is still the placeholder: set a long random value")
+        return self
+
+    @property
+    def visibility_timeout(self) -> int:
+        # A message must not be handed to a second worker while the first may still run it.
+        return self.task_time_limit_seconds * 3
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

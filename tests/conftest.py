@@ -1,0 +1,113 @@
+"""Shared fixtures: real databases (SQLite files and the machine's PostgreSQL).
+
+With ``CI`` set, a PostgreSQL or Redis that cannot be reached fails the run; elsewhere
+the tests that need it are skipped with a message saying how to start it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from config.settings import Settings
+from workflow.bootstrap import Runtime, bootstrap
+from workflow.store.db import engine_for
+from workflow.store.migrate import upgrade
+
+PG_ADMIN_URL = os.environ.get("CJJI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = bool(os.environ.get("CI"))
+
+
+def service_missing(what: str, how: str) -> None:
+    message = f"{what} is not reachable ({how})"
+    if IN_CI:
+        pytest.fail(f"{message}: CI requires it", pytrace=False)
+    pytest.skip(f"{message}: start it to run these tests")
+
+
+class Clock:
+    """A clock the test moves by hand; services take it as their time source."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2022, 1, 10, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    name = f"cjji_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        service_missing("PostgreSQL", f"{PG_ADMIN_URL}: {str(error).strip()}")
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(engine_for(url))
+    yield url
+    engine_for(url).dispose()
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+TABLES = (
+    "audit_event",
+    "outbox",
+    "document_content",
+    "recommendation",
+    "stream_body",
+    "work_stream",
+    "business_plan",
+)
+
+
+def wipe(rt: Runtime) -> None:
+    with rt.engine.begin() as conn:
+        for table in TABLES:
+            conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": "0" * 64})
+
+
+def runtime_for(url: str, clock: Clock, tmp_path: Path) -> Runtime:
+    settings = Settings(database_url=url, data_dir=tmp_path, _env_file=None)
+    return bootstrap(settings, clock=clock)
+
+
+@pytest.fixture
+def sqlite_rt(tmp_path: Path, clock: Clock) -> Runtime:
+    url = f"sqlite:///{tmp_path / 'cjji.sqlite3'}"
+    upgrade(engine_for(url))
+    return runtime_for(url, clock, tmp_path)
+
+
+@pytest.fixture
+def pg_rt(pg_database: str, tmp_path: Path, clock: Clock) -> Iterator[Runtime]:
+    rt = runtime_for(pg_database, clock, tmp_path)
+    wipe(rt)
+    yield rt
+    wipe(rt)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def rt(request: pytest.FixtureRequest) -> Runtime:
+    """The same test on both databases."""
+    fixture = "sqlite_rt" if request.param == "sqlite" else "pg_rt"
+    return request.getfixturevalue(fixture)  # type: ignore[no-any-return]

@@ -1,0 +1,232 @@
+"""The `cjji` command as a person or a script uses it: a real process on a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from workflow.store.db import normalise_url
+
+PROGRAMME = Path(__file__).resolve().parents[2] / "config/programmes/cjji-2021-23.yaml"
+Cjji = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    url: str = request.getfixturevalue("pg_database")
+    from tests.conftest import wipe, runtime_for, Clock  # noqa: I001 - test helpers
+    from datetime import UTC, datetime
+
+    wipe(runtime_for(url, Clock(datetime.now(UTC)), tmp_path))
+    return url
+
+
+@pytest.fixture
+def cjji(database_url: str, tmp_path: Path) -> Cjji:
+    env = {**os.environ, "CJJI_DATABASE_URL": database_url, "CJJI_DATA_DIR": str(tmp_path)}
+
+    def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "workflow.cli.main", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
+        assert done.returncode == expect, (args, done.returncode, done.stdout, done.stderr)
+        return done
+
+    return run
+
+
+def as_json(done: subprocess.CompletedProcess[str]) -> Any:
+    return json.loads(done.stdout)
+
+
+def test_a_newcomer_imports_the_programme_and_lists_it_with_correct_leads(cjji: Cjji) -> None:
+    cjji("db", "upgrade")
+    cjji("programme", "import", str(PROGRAMME))
+    listed = as_json(cjji("streams", "list", "--json"))
+    assert isinstance(listed, list) and len(listed) == 18
+    leads = {s["ref"]: s["lead"] for s in listed}
+    assert leads["mental-health"] == "HMIPROBATION"
+    assert leads["case-file-quality"] == "HMCPSI"
+    assert leads["police-custody"] is None
+    human = cjji("streams", "list", "--lead", "HMIC").stdout
+    assert "racial-disproportionality" in human and "mappa" not in human
+
+
+def test_a_work_stream_walks_the_whole_lifecycle_from_the_cli(cjji: Cjji, tmp_path: Path) -> None:
+    cjji("db", "upgrade")
+    lead = ("--actor", "Ann Lead", "--body", "HMI Probation")
+    cjji(
+        "streams",
+        "create",
+        "--ref",
+        "omic-2026",
+        "--title",
+        "OMiC",
+        "--kind",
+        "thematic_inspection",
+        "--lead",
+        "HMI Probation",
+        "--supporting",
+        "HMI Prisons",
+        "--expected",
+        "Spring 2027",
+        *lead,
+    )
+    refused = cjji("streams", "fire", "omic-2026", "start_fieldwork", *lead, expect=3)
+    assert refused.stderr.count("\n") == 1
+    assert (
+        "omic-2026 is in scoping: cannot start_fieldwork: no terms of reference" in refused.stderr
+    )
+    tor = tmp_path / "tor.txt"
+    tor.write_text("Terms of reference: OMiC outcomes", encoding="utf-8")
+    tor_version = as_json(
+        cjji(
+            "drafts",
+            "add",
+            "omic-2026",
+            "--kind",
+            "terms_of_reference",
+            "--file",
+            str(tor),
+            *lead,
+            "--json",
+        )
+    )["version"]
+    for body in ("HMIPROBATION", "HMIPRISONS"):
+        cjji(
+            "signoff",
+            "record",
+            "omic-2026",
+            "--body",
+            body,
+            "--actor",
+            f"Chief of {body}",
+            "--decision",
+            "approve",
+            "--version",
+            tor_version,
+            "--kind",
+            "terms_of_reference",
+        )
+    cjji("streams", "fire", "omic-2026", "start_fieldwork", *lead)
+    cjji("streams", "fire", "omic-2026", "pause", *lead, "--reason", "Covid-19")
+    cjji("streams", "fire", "omic-2026", "resume", *lead)
+    cjji("streams", "fire", "omic-2026", "start_drafting", *lead)
+    draft = tmp_path / "draft.txt"
+    draft.write_text("Draft report", encoding="utf-8")
+    version = as_json(cjji("drafts", "add", "omic-2026", "--file", str(draft), *lead, "--json"))[
+        "version"
+    ]
+    cjji("streams", "fire", "omic-2026", "submit_for_signoff", *lead)
+    status = as_json(cjji("signoff", "status", "omic-2026", "--json"))
+    assert status["outstanding"]["awaiting"] == ["HMIPROBATION", "HMIPRISONS"]
+    stale = cjji(
+        "signoff",
+        "record",
+        "omic-2026",
+        "--body",
+        "HMIPRISONS",
+        "--actor",
+        "X",
+        "--decision",
+        "approve",
+        "--version",
+        tor_version,
+        expect=3,
+    )
+    assert "unknown report version" in stale.stderr
+    for body in ("HMIPROBATION", "HMIPRISONS"):
+        cjji(
+            "signoff",
+            "record",
+            "omic-2026",
+            "--body",
+            body,
+            "--actor",
+            f"Chief of {body}",
+            "--decision",
+            "approve",
+            "--version",
+            version,
+        )
+    shown = as_json(cjji("streams", "show", "omic-2026", "--json"))
+    assert shown["state"] == "publication"
+    cjji("streams", "fire", "omic-2026", "publish", *lead)
+    cjji("streams", "fire", "omic-2026", "close", *lead)
+    assert as_json(cjji("streams", "show", "omic-2026", "--json"))["state"] == "closed"
+    log = as_json(cjji("audit", "log", "omic-2026", "--json"))
+    assert [e["to"] for e in log if e["action"] == "transitioned"] == [
+        "fieldwork",
+        "paused",
+        "fieldwork",
+        "drafting",
+        "joint_signoff",
+        "publication",
+        "follow_up",
+        "closed",
+    ]
+    assert "intact" in cjji("audit", "verify").stdout
+    cjji("audit", "replay")
+
+
+def test_audit_verify_fails_naming_the_event_after_a_raw_sql_edit(
+    cjji: Cjji, database_url: str
+) -> None:
+    cjji("db", "upgrade")
+    cjji("programme", "import", str(PROGRAMME))
+    assert as_json(cjji("audit", "verify", "--json"))["ok"] is True
+    engine = create_engine(normalise_url(database_url))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_event SET actor = 'Mallory' WHERE seq = 7"))
+    engine.dispose()
+    broken = cjji("audit", "verify", expect=1)
+    assert "audit trail broken at event 7" in broken.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("streams", "list", "--state", "finished"), "state 'finished' is not known"),
+        (("streams", "show", "no-such-stream"), "no work stream 'no-such-stream'"),
+        (("streams", "fire", "x", "pause"), "Missing option '--actor'"),
+        (("streams", "list", "--lead", "HMI Nowhere"), "unknown body 'HMI Nowhere'"),
+        (("programme", "import", "/nonexistent.yaml"), "no such file"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_saying_what_to_fix(
+    cjji: Cjji, args: tuple[str, ...], message: str
+) -> None:
+    cjji("db", "upgrade")
+    done = cjji(*args, expect=2)
+    assert done.stderr.startswith("cjji: error: ")
+    assert done.stderr.count("\n") == 1
+    assert message in done.stderr
+
+
+def test_commands_refuse_an_unmigrated_database_and_say_how_to_fix_it(tmp_path: Path) -> None:
+    env = {**os.environ, "CJJI_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "workflow.cli.main", "streams", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "is at revision none, not 0001: run `cjji db upgrade` first" in done.stderr

@@ -1,0 +1,271 @@
+"""Services on a real database (SQLite and PostgreSQL): state, audit, replay, refusals."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from tests.conftest import Clock
+from tests.integration.walk import (
+    BODIES,
+    LEAD,
+    agree_terms,
+    approve_all,
+    create,
+    signatory,
+    to_signoff,
+)
+from workflow.bootstrap import Runtime
+from workflow.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    StaleVersion,
+    TransitionRefused,
+    UnknownBody,
+)
+from workflow.domain.stages import Stage
+from workflow.services import documents, queries, streams
+from workflow.services.actors import Actor
+from workflow.store.tables import OutboxRow
+
+
+def test_a_work_stream_walks_from_scoping_to_closed_and_every_step_is_audited(
+    rt: Runtime, clock: Clock
+) -> None:
+    create(rt)
+    version = to_signoff(rt)
+    ws = approve_all(rt, "mappa", version)
+    assert ws.state is Stage.PUBLICATION
+    streams.fire_trigger(rt, LEAD, "mappa", "publish")
+    clock.advance(days=30)
+    ws = streams.fire_trigger(rt, LEAD, "mappa", "close")
+    assert ws.state is Stage.CLOSED
+    stored = queries.show_stream(rt, "mappa")
+    assert stored["state"] == "closed"
+    moves = [(e["from"], e["to"]) for e in queries.audit_log(rt, "mappa", action="transitioned")]
+    assert moves == [
+        ("scoping", "fieldwork"),
+        ("fieldwork", "drafting"),
+        ("drafting", "joint_signoff"),
+        ("joint_signoff", "publication"),
+        ("publication", "follow_up"),
+        ("follow_up", "closed"),
+    ]
+    assert queries.verify_audit(rt).ok
+    assert queries.replay_differences(rt) == {}
+
+
+def test_the_last_approval_moves_the_report_to_publication_exactly_once(rt: Runtime) -> None:
+    create(rt)
+    version = to_signoff(rt)
+    results = [
+        documents.record_decision(
+            rt, signatory(b), "mappa", body=b, decision="approve", version=version
+        )
+        for b in BODIES
+    ]
+    assert [r.moved_to for r in results] == [None, None, Stage.PUBLICATION]
+    completions = [
+        e
+        for e in queries.audit_log(rt, "mappa", action="transitioned")
+        if e["payload"]["trigger"] == "complete_signoff"
+    ]
+    assert len(completions) == 1
+
+
+def test_a_request_for_changes_sends_the_draft_back_and_a_new_draft_voids_approvals(
+    rt: Runtime,
+) -> None:
+    create(rt)
+    v1 = to_signoff(rt)
+    documents.record_decision(
+        rt, signatory("HMIPRISONS"), "mappa", body="HMIPRISONS", decision="approve", version=v1
+    )
+    sent = documents.record_decision(
+        rt,
+        signatory("HMICFRS"),
+        "mappa",
+        body="HMICFRS",
+        decision="request_changes",
+        version=v1,
+        comment="Chapter 3 misstates the custody figures",
+    )
+    assert sent.moved_to is Stage.DRAFTING
+    v2 = documents.register_document(rt, LEAD, "mappa", "report", b"Draft report v2").version
+    streams.fire_trigger(rt, LEAD, "mappa", "submit_for_signoff")
+    status = queries.show_stream(rt, "mappa")["outstanding"]
+    assert status["version"] == v2 and status["awaiting"] == list(BODIES)
+    with pytest.raises(StaleVersion, match="earlier report version"):
+        documents.record_decision(
+            rt, signatory("HMIPRISONS"), "mappa", body="HMIPRISONS", decision="approve", version=v1
+        )
+
+
+def test_only_a_bodys_own_signatory_decides_for_it(rt: Runtime) -> None:
+    create(rt)
+    version = to_signoff(rt)
+    with pytest.raises(NotPermitted, match="acts for HMICFRS and cannot decide for HMIPRISONS"):
+        documents.record_decision(
+            rt,
+            signatory("HMICFRS"),
+            "mappa",
+            body="HMIPRISONS",
+            decision="approve",
+            version=version,
+        )
+    with pytest.raises(NotPermitted, match="CQC does not take part"):
+        documents.record_decision(
+            rt, signatory("CQC"), "mappa", body="CQC", decision="approve", version=version
+        )
+
+
+def test_only_the_lead_body_moves_a_work_stream(rt: Runtime) -> None:
+    create(rt)
+    with pytest.raises(NotPermitted, match="only the lead body moves it, not HMICFRS"):
+        streams.fire_trigger(rt, Actor("Someone", "HMICFRS"), "mappa", "pause")
+
+
+def test_a_refused_move_names_the_stream_state_trigger_and_unmet_condition(rt: Runtime) -> None:
+    create(rt)
+    with pytest.raises(TransitionRefused) as refused:
+        streams.fire_trigger(rt, LEAD, "mappa", "start_fieldwork")
+    assert str(refused.value).startswith("mappa is in scoping: cannot start_fieldwork:")
+    assert "no terms of reference" in str(refused.value)
+    assert queries.audit_log(rt, "mappa", action="transitioned") == []
+
+
+def test_a_refused_change_writes_nothing(rt: Runtime) -> None:
+    create(rt)
+    before = queries.audit_log(rt)
+    with pytest.raises(TransitionRefused):
+        streams.fire_trigger(rt, LEAD, "mappa", "publish")
+    with pytest.raises(UnknownBody):
+        streams.edit_stream(rt, LEAD, "mappa", supporting=["HMI Nowhere"])
+    assert queries.audit_log(rt) == before
+    assert queries.show_stream(rt, "mappa")["version"] == 0
+
+
+def test_pausing_stops_the_clock_and_resuming_returns_to_the_same_state(
+    rt: Runtime, clock: Clock
+) -> None:
+    create(rt)
+    agree_terms(rt, "mappa")
+    streams.fire_trigger(rt, LEAD, "mappa", "start_fieldwork")
+    streams.fire_trigger(rt, LEAD, "mappa", "pause", reason="Covid-19 restrictions")
+    clock.advance(days=14)
+    ws = streams.fire_trigger(rt, LEAD, "mappa", "resume")
+    assert ws.state is Stage.FIELDWORK
+    assert queries.show_stream(rt, "mappa")["paused_seconds"] == 14 * 86400
+    assert queries.replay_differences(rt) == {}
+
+
+def test_a_stale_expected_version_is_a_conflict(rt: Runtime) -> None:
+    create(rt)
+    streams.edit_stream(rt, LEAD, "mappa", priority="high")
+    with pytest.raises(Conflict, match="is at version 1, not 0"):
+        streams.edit_stream(rt, LEAD, "mappa", expected_version=0, priority="low")
+
+
+def test_a_scoping_study_that_proceeds_creates_the_follow_on_inspection(rt: Runtime) -> None:
+    streams.create_stream(
+        rt,
+        LEAD,
+        ref="youth-violence-scoping",
+        title="Youth violence",
+        kind="scoping_study",
+        lead="HMICFRS",
+        supporting=["HMI Probation"],
+    )
+    hmicfrs = Actor("Lead", "HMICFRS")
+    streams.fire_trigger(
+        rt,
+        hmicfrs,
+        "youth-violence-scoping",
+        "conclude_scoping",
+        decision="proceed",
+        reason="Scope agreed",
+    )
+    follow_on = queries.show_stream(rt, "youth-violence-scoping-inspection")
+    assert follow_on["origin_ref"] == "youth-violence-scoping"
+    assert follow_on["lead"] == "HMICFRS" and follow_on["state"] == "scoping"
+    assert queries.show_stream(rt, "youth-violence-scoping")["scoping_decision"] == "proceed"
+
+
+def test_bad_input_is_refused_with_what_to_fix(rt: Runtime) -> None:
+    with pytest.raises(InvalidInput, match="kind 'inquiry' is not known: use one of"):
+        streams.create_stream(rt, LEAD, ref="x-y-z", title="T", kind="inquiry")
+    with pytest.raises(InvalidInput, match="ref 'Bad Ref' is not valid"):
+        streams.create_stream(rt, LEAD, ref="Bad Ref", title="T", kind="review")
+    with pytest.raises(NotFound, match="no work stream 'nope'"):
+        streams.fire_trigger(rt, LEAD, "nope", "pause")
+    create(rt)
+    with pytest.raises(Conflict, match="exists already"):
+        create(rt)
+
+
+def test_transitions_write_outbox_rows_in_the_same_transaction(rt: Runtime) -> None:
+    create(rt)
+    agree_terms(rt, "mappa")
+    streams.fire_trigger(rt, LEAD, "mappa", "start_fieldwork")
+    with rt.read() as session:
+        tasks = list(session.exec(select(OutboxRow.task)).all())
+    assert tasks.count("cjji.notify_team") == 1
+    assert tasks.count("cjji.request_decision") == len(BODIES)
+
+
+def test_audit_verification_names_an_edited_deleted_or_reordered_event(rt: Runtime) -> None:
+    create(rt)
+    to_signoff(rt)
+    total = queries.verify_audit(rt).checked
+    assert total > 8
+
+    def run(sql: str) -> None:
+        with rt.engine.begin() as conn:
+            conn.execute(text(sql))
+
+    run("UPDATE audit_event SET reason = 'nothing to see' WHERE seq = 5")
+    result = queries.verify_audit(rt)
+    assert (result.ok, result.first_bad_seq) == (False, 5)
+    assert "edited" in (result.problem or "")
+
+
+def test_audit_verification_names_a_deleted_event(rt: Runtime) -> None:
+    create(rt)
+    to_signoff(rt)
+    with rt.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_event WHERE seq = 4"))
+    result = queries.verify_audit(rt)
+    assert (result.ok, result.first_bad_seq) == (False, 4)
+    assert "deleted" in (result.problem or "")
+
+
+def test_audit_verification_names_a_deleted_last_event(rt: Runtime) -> None:
+    create(rt)
+    last = queries.verify_audit(rt).checked
+    with rt.engine.begin() as conn:
+        conn.execute(text(f"DELETE FROM audit_event WHERE seq = {last}"))
+    result = queries.verify_audit(rt)
+    assert (result.ok, result.first_bad_seq) == (False, last)
+
+
+def test_audit_verification_names_reordered_events(rt: Runtime) -> None:
+    create(rt)
+    to_signoff(rt)
+    with rt.engine.begin() as conn:  # swap events 6 and 7, hashes and all
+        conn.execute(text("UPDATE audit_event SET seq = -6 WHERE seq = 6"))
+        conn.execute(text("UPDATE audit_event SET seq = 6 WHERE seq = 7"))
+        conn.execute(text("UPDATE audit_event SET seq = 7 WHERE seq = -6"))
+    result = queries.verify_audit(rt)
+    assert (result.ok, result.first_bad_seq) == (False, 6)
+
+
+def test_replay_detects_a_stored_state_changed_behind_the_engines_back(rt: Runtime) -> None:
+    create(rt)
+    to_signoff(rt)
+    assert queries.replay_differences(rt) == {}
+    with rt.engine.begin() as conn:
+        conn.execute(text("UPDATE work_stream SET state = 'publication' WHERE ref = 'mappa'"))
+    assert queries.replay_differences(rt) == {"mappa": ["state"]}

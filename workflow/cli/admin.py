@@ -1,0 +1,85 @@
+"""`cjji db …`, `cjji programme …` and `cjji bodies …`."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workflow.cli.output import JsonFlag, output, runtime, say, table
+from workflow.services import programme as programme_service
+from workflow.services.actors import Actor as Acting
+from workflow.store.migrate import upgrade
+
+db = typer.Typer(help="The database schema.", no_args_is_help=True)
+programme = typer.Typer(help="Business plans and their programmes.", no_args_is_help=True)
+bodies = typer.Typer(help="The inspectorates and partner bodies.", no_args_is_help=True)
+
+DEFAULT_PROGRAMME = Path(__file__).resolve().parents[2] / "config/programmes/cjji-2021-23.yaml"
+
+
+@db.command("upgrade")
+def db_upgrade(as_json: JsonFlag = False) -> None:
+    """Create the database or bring it up to date."""
+    rt = runtime(check_schema=False)
+    before, after = upgrade(rt.engine)
+    url = rt.engine.url.render_as_string(hide_password=True)
+    output(
+        as_json,
+        {"database": url, "from": before, "to": after},
+        lambda: say(f"{url}: {before or 'empty'} → {after}"),
+    )
+
+
+@programme.command("import")
+def programme_import(
+    file: Annotated[Path, typer.Argument(help="The programme YAML (docs/programme-format.md).")],
+    actor: Annotated[str, typer.Option(help="Who imports.")] = "",
+    body: Annotated[str | None, typer.Option(help="For which body.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Validate the whole file, then import it in one go (nothing if any entry is bad)."""
+    rt = runtime()
+    who = Acting.of(actor or f"{getpass.getuser()} (programme import)", body, rt.bodies)
+    result = programme_service.import_programme(rt, who, file)
+    data = {
+        "plan": result.plan,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+    }
+    output(
+        as_json,
+        data,
+        lambda: say(
+            f"{result.plan}: {len(result.created)} created, {len(result.updated)} updated, "
+            f"{len(result.unchanged)} unchanged"
+        ),
+    )
+
+
+@bodies.command("list")
+def bodies_list(as_json: JsonFlag = False) -> None:
+    """The nine bodies, their codes and the aliases the engine accepts."""
+    rows = [
+        {
+            "code": b.code,
+            "name": b.name,
+            "kind": b.kind.value,
+            "aliases": list(b.aliases),
+            "nations": list(b.nations),
+            "chief_inspector": b.chief_inspector,
+        }
+        for b in runtime(check_schema=False).bodies
+    ]
+    output(
+        as_json,
+        rows,
+        lambda: table(
+            None,
+            ["code", "name", "kind", "aliases"],
+            [(r["code"], r["name"], r["kind"], ", ".join(r["aliases"])) for r in rows],
+        ),
+    )

@@ -1,0 +1,55 @@
+"""The `cjji` command: every use case of the engine, for people and for scripts."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from workflow.cli import admin, records, streams
+from workflow.cli.output import exit_code_for
+from workflow.domain.errors import WorkflowError
+
+app = typer.Typer(
+    help="cjji-workflow: the workflow engine for criminal justice joint inspections.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.add_typer(admin.db, name="db")
+app.add_typer(admin.programme, name="programme")
+app.add_typer(admin.bodies, name="bodies")
+app.add_typer(streams.app, name="streams")
+app.add_typer(records.drafts, name="drafts")
+app.add_typer(records.signoff, name="signoff")
+app.add_typer(records.audit, name="audit")
+
+
+def main() -> None:
+    """Entry point: one line on stderr for every error a person can fix, never a traceback."""
+    try:
+        code = app(standalone_mode=False)
+    except WorkflowError as error:
+        sys.stderr.write(f"cjji: error: {error}\n")
+        sys.exit(exit_code_for(error))
+    except typer.Abort:
+        sys.stderr.write("cjji: aborted\n")
+        sys.exit(1)
+    except typer.TyperException as error:  # the command line itself: usage, a bad option
+        if type(error).__name__ == "NoArgsIsHelpError":  # `cjji` alone: show the help
+            sys.stdout.write(_message(error) + "\n")
+            sys.exit(0)
+        ctx = getattr(error, "ctx", None)
+        hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
+        sys.stderr.write(f"cjji: error: {_message(error)}{hint}\n")
+        sys.exit(getattr(error, "exit_code", 2))
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _message(error: Exception) -> str:
+    format_message = getattr(error, "format_message", None)
+    return str(format_message()) if callable(format_message) else str(error)
+
+
+if __name__ == "__main__":
+    main()

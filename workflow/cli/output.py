@@ -1,0 +1,92 @@
+"""How the CLI speaks: readable tables for people, ``--json`` for scripts, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from config.settings import get_settings
+from workflow.bootstrap import Runtime, bootstrap
+from workflow.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    Refused,
+    WorkflowError,
+)
+from workflow.store.migrate import current_revision, head_revision
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+Actor = Annotated[str, typer.Option("--actor", help="Who is acting (recorded in the audit trail).")]
+Body = Annotated[str, typer.Option("--body", help="The body the actor acts for (code or alias).")]
+
+#: Exit codes: 2 bad input (and unknown ids), 3 refused by the rules, 4 conflict.
+EXIT_CODES: tuple[tuple[type[WorkflowError], int], ...] = (
+    (InvalidInput, 2),
+    (NotFound, 2),
+    (NotPermitted, 3),
+    (Refused, 3),
+    (Conflict, 4),
+    (WorkflowError, 1),
+)
+
+
+def exit_code_for(error: WorkflowError) -> int:
+    return next(code for kind, code in EXIT_CODES if isinstance(error, kind))
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print one line on stderr and exit."""
+    sys.stderr.write(f"cjji: error: {message}\n")
+    raise typer.Exit(code)
+
+
+@cache
+def runtime(check_schema: bool = True) -> Runtime:
+    """The CLI's runtime; refuses to run on a database that is not migrated."""
+    rt = bootstrap(get_settings())
+    if check_schema:
+        current, head = current_revision(rt.engine), head_revision(rt.engine)
+        if current != head:
+            raise InvalidInput(
+                f"the database {rt.engine.url.render_as_string(hide_password=True)} is at "
+                f"revision {current or 'none'}, not {head}: run `cjji db upgrade` first"
+            )
+    return rt
+
+
+def console() -> Console:
+    # Piped output is not cut to 80 columns: it is read by people in logs and pagers.
+    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    t = Table(title=title, show_lines=False, header_style="bold")
+    for column in columns:
+        t.add_column(column, overflow="fold")
+    for row in rows:
+        t.add_row(*("" if v is None else str(v) for v in row))
+    console().print(t)
+
+
+def say(message: str) -> None:
+    console().print(message)
+
+
+def output(as_json: bool, data: Any, human: Callable[[], None]) -> None:
+    if as_json:
+        emit_json(data)
+    else:
+        human()

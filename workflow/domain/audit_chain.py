@@ -1,0 +1,133 @@
+"""The hash chain that makes the audit trail tamper-evident.
+
+Each event's hash is ``sha256(previous hash + canonical encoding of the event)``. The
+encoding covers every stored field, its sequence number included, so editing a field,
+deleting an event or moving one to another place changes a hash that no longer matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def canonical_json(data: Any) -> str:
+    """One spelling for one value: sorted keys, no spaces, UTF-8 kept as is."""
+    return json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
+    )
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return utc_iso(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON-encodable in the audit trail")
+
+
+def utc_iso(moment: datetime) -> str:
+    """UTC, to the microsecond, whatever zone (or none: stored as UTC) it came in."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True, slots=True)
+class ChainLink:
+    seq: int
+    stream_ref: str | None
+    actor: str
+    body: str | None
+    at: datetime
+    action: str
+    from_state: str | None
+    to_state: str | None
+    reason: str | None
+    payload: str  # canonical JSON
+    prev_hash: str
+    hash: str
+
+
+def link_hash(
+    prev_hash: str,
+    seq: int,
+    stream_ref: str | None,
+    actor: str,
+    body: str | None,
+    at: datetime,
+    action: str,
+    from_state: str | None,
+    to_state: str | None,
+    reason: str | None,
+    payload: str,
+) -> str:
+    encoded = canonical_json(
+        [seq, stream_ref, actor, body, utc_iso(at), action, from_state, to_state, reason, payload]
+    )
+    return hashlib.sha256((prev_hash + encoded).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+
+def verify_links(links: Iterable[ChainLink], head_seq: int, head_hash: str) -> Verification:
+    """Walk the chain in ``seq`` order and name the first event that breaks it."""
+    prev, expected_seq, checked = GENESIS, 1, 0
+    for link in links:
+        if link.seq != expected_seq:
+            if link.seq > expected_seq:
+                return Verification(
+                    False, checked, expected_seq, f"event {expected_seq} is missing: deleted"
+                )
+            return Verification(False, checked, link.seq, f"event {link.seq} is out of order")
+        if link.prev_hash != prev:
+            return Verification(
+                False,
+                checked,
+                link.seq,
+                f"event {link.seq} does not follow event {link.seq - 1}: "
+                "reordered or its predecessor was replaced",
+            )
+        actual = link_hash(
+            prev,
+            link.seq,
+            link.stream_ref,
+            link.actor,
+            link.body,
+            link.at,
+            link.action,
+            link.from_state,
+            link.to_state,
+            link.reason,
+            link.payload,
+        )
+        if actual != link.hash:
+            return Verification(
+                False,
+                checked,
+                link.seq,
+                f"event {link.seq} was edited: its content no longer matches its hash",
+            )
+        prev, expected_seq, checked = link.hash, expected_seq + 1, checked + 1
+    if checked != head_seq or prev != head_hash:
+        missing = checked + 1
+        return Verification(
+            False,
+            checked,
+            missing,
+            f"event {missing} is missing: the chain ends at {checked} but "
+            f"{head_seq} events were written",
+        )
+    return Verification(True, checked)

@@ -1,0 +1,113 @@
+"""Guards: pure questions asked of a work stream before a move.
+
+Each guard returns ``None`` when its condition holds, or one sentence naming the unmet
+condition and what would meet it. Guards change nothing; the time, the actor and the
+reason come in as a :class:`MoveContext`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from workflow.domain.stages import ScopingDecision, Stage, WorkStreamKind
+from workflow.domain.workstream import WorkStream
+
+
+@dataclass(frozen=True, slots=True)
+class MoveContext:
+    actor: str
+    body: str | None
+    at: datetime
+    reason: str | None = None
+    decision: ScopingDecision | None = None
+
+
+Guard = Callable[[WorkStream, MoveContext], str | None]
+
+
+def lead_recorded(ws: WorkStream, ctx: MoveContext) -> str | None:
+    return None if ws.lead else "no lead body is recorded: record the lead inspectorate first"
+
+
+def supporting_recorded(ws: WorkStream, ctx: MoveContext) -> str | None:
+    if any(b != ws.lead for b in ws.supporting):
+        return None
+    return "no supporting body is recorded: a joint work stream needs at least one"
+
+
+def terms_of_reference_agreed(ws: WorkStream, ctx: MoveContext) -> str | None:
+    tor = ws.terms_of_reference
+    if tor.current is None:
+        return "no terms of reference are recorded: register them and have every body agree"
+    missing = tor.outstanding(ws.participants)
+    if missing:
+        return (
+            f"the terms of reference (version {tor.current[:12]}) await agreement from "
+            f"{', '.join(missing)}"
+        )
+    return None
+
+
+def not_a_scoping_study(ws: WorkStream, ctx: MoveContext) -> str | None:
+    if ws.kind is WorkStreamKind.SCOPING_STUDY:
+        return "a scoping study ends after scoping: conclude it with a decision instead"
+    return None
+
+
+def is_scoping_study(ws: WorkStream, ctx: MoveContext) -> str | None:
+    if ws.kind is WorkStreamKind.SCOPING_STUDY:
+        return None
+    return f"only a scoping study concludes from scoping; this is a {ws.kind.value}"
+
+
+def scoping_decision_given(ws: WorkStream, ctx: MoveContext) -> str | None:
+    if ctx.decision is None:
+        return "a decision is required: proceed or do_not_proceed"
+    return None
+
+
+def draft_registered(ws: WorkStream, ctx: MoveContext) -> str | None:
+    if ws.report.current is None:
+        return "no draft report version is registered: add a draft first"
+    return None
+
+
+def report_approved_by_every_body(ws: WorkStream, ctx: MoveContext) -> str | None:
+    if ws.report.current is None:
+        return "no draft report version is registered"
+    missing = ws.report.outstanding(ws.participants)
+    if missing:
+        return f"draft version {ws.report.current[:12]} awaits approval from {', '.join(missing)}"
+    return None
+
+
+def changes_requested(ws: WorkStream, ctx: MoveContext) -> str | None:
+    if any(d.value == "request_changes" for d in ws.report.standing().values()):
+        return None
+    return "no body has requested changes to the current draft"
+
+
+def recommendations_closed(ws: WorkStream, ctx: MoveContext) -> str | None:
+    still_open = ws.open_recommendations
+    if still_open:
+        numbers = ", ".join(str(r.number) for r in still_open)
+        return f"{len(still_open)} recommendation(s) still open ({numbers}): close or carry them"
+    return None
+
+
+def reason_given(ws: WorkStream, ctx: MoveContext) -> str | None:
+    if ctx.reason and ctx.reason.strip():
+        return None
+    return "a reason is required: say why"
+
+
+def paused_from(stage: Stage) -> Guard:
+    """Resume returns to the state the work stream was paused in, and only there."""
+
+    def guard(ws: WorkStream, ctx: MoveContext) -> str | None:
+        return None if ws.paused_from is stage else f"it was not paused in {stage.value}"
+
+    guard.__name__ = f"paused_from_{stage.value}"
+    return guard

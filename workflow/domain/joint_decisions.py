@@ -1,0 +1,99 @@
+"""Decisions that every participating body must take on one version of a document.
+
+One mechanism serves the terms of reference (agreed at the end of scoping: the lead makes
+no unilateral decision on scope) and the report (joint sign-off). A version is named by
+the hash of its content; a decision names the version it applies to, so an approval can
+never drift onto a text the body has not read. Registering a new version voids every
+standing decision, because they were taken on another text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from workflow.domain.errors import InvalidInput, Refused, StaleVersion
+
+
+class DocumentKind(StrEnum):
+    TERMS_OF_REFERENCE = "terms_of_reference"
+    REPORT = "report"
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+    REVOKE = "revoke"
+
+
+def content_hash(content: bytes) -> str:
+    """The version name of a document: the SHA-256 of its bytes, in hex."""
+    return hashlib.sha256(content).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    body: str
+    actor: str
+    decision: Decision
+    version: str
+    at: datetime
+    comment: str | None = None
+
+
+@dataclass
+class JointDocument:
+    """The versions of one document of a work stream and the decisions taken on them."""
+
+    kind: DocumentKind
+    versions: list[str] = field(default_factory=list)
+    decisions: list[DecisionRecord] = field(default_factory=list)
+
+    @property
+    def current(self) -> str | None:
+        return self.versions[-1] if self.versions else None
+
+    def standing(self) -> dict[str, Decision]:
+        """Each body's standing decision on the current version (a revoke clears it)."""
+        result: dict[str, Decision] = {}
+        for record in self.decisions:
+            if record.version != self.current:
+                continue
+            if record.decision is Decision.REVOKE:
+                result.pop(record.body, None)
+            else:
+                result[record.body] = record.decision
+        return result
+
+    def approvals(self) -> set[str]:
+        return {b for b, d in self.standing().items() if d is Decision.APPROVE}
+
+    def outstanding(self, participants: Iterable[str]) -> list[str]:
+        """Bodies that have not approved the current version, in the order given."""
+        approved = self.approvals()
+        return [b for b in participants if b not in approved]
+
+    def approved_by_all(self, participants: Iterable[str]) -> bool:
+        bodies = list(participants)
+        return self.current is not None and bool(bodies) and not self.outstanding(bodies)
+
+    def check_decision(
+        self, body: str, decision: Decision, version: str, comment: str | None
+    ) -> None:
+        """Refuse a decision that would not mean what its author thinks it means."""
+        label = self.kind.value.replace("_", " ")
+        if self.current is None:
+            raise Refused(f"no {label} version is registered yet: register one before deciding")
+        if version != self.current:
+            known = "an earlier" if version in self.versions else "an unknown"
+            raise StaleVersion(
+                f"{body}'s decision names {known} {label} version {version[:12]}; the current "
+                f"version is {self.current[:12]}: read it and decide on that version"
+            )
+        if decision is Decision.REQUEST_CHANGES and not (comment and comment.strip()):
+            raise InvalidInput("a request for changes needs a comment saying what to change")
+        if decision is Decision.REVOKE and self.standing().get(body) is not Decision.APPROVE:
+            raise Refused(f"{body} has no approval of version {version[:12]} to revoke")

@@ -1,0 +1,178 @@
+"""The lifecycle: one transition table and one shared ``transitions`` machine.
+
+Every allowed move is one row of :data:`TRANSITIONS`. The machine is built once and
+never holds a work stream: :func:`fire` runs an event against the aggregate passed in,
+so a million rows cost no more machines than one (pytransitions issue #146).
+Callbacks only record events; services do the rest.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, cast
+
+from transitions import EventData, Machine
+
+from workflow.domain import guards as g
+from workflow.domain.errors import TransitionRefused
+from workflow.domain.events import Action, DomainEvent
+from workflow.domain.guards import Guard, MoveContext
+from workflow.domain.stages import OPEN_STAGES, Stage, Trigger
+from workflow.domain.workstream import WorkStream
+
+
+@dataclass(frozen=True)
+class Move:
+    trigger: Trigger
+    source: Stage
+    dest: Stage
+    guards: tuple[Guard, ...] = ()
+
+
+T = Trigger
+S = Stage
+
+TRANSITIONS: tuple[Move, ...] = (
+    Move(
+        T.START_FIELDWORK,
+        S.SCOPING,
+        S.FIELDWORK,
+        (
+            g.not_a_scoping_study,
+            g.lead_recorded,
+            g.supporting_recorded,
+            g.terms_of_reference_agreed,
+        ),
+    ),
+    Move(T.CONCLUDE_SCOPING, S.SCOPING, S.CLOSED, (g.is_scoping_study, g.scoping_decision_given)),
+    Move(T.START_DRAFTING, S.FIELDWORK, S.DRAFTING),
+    Move(T.SUBMIT_FOR_SIGNOFF, S.DRAFTING, S.JOINT_SIGNOFF, (g.draft_registered,)),
+    Move(T.SEND_BACK, S.JOINT_SIGNOFF, S.DRAFTING, (g.changes_requested,)),
+    Move(T.COMPLETE_SIGNOFF, S.JOINT_SIGNOFF, S.PUBLICATION, (g.report_approved_by_every_body,)),
+    Move(T.PUBLISH, S.PUBLICATION, S.FOLLOW_UP, (g.report_approved_by_every_body,)),
+    Move(T.CLOSE, S.FOLLOW_UP, S.CLOSED, (g.recommendations_closed,)),
+    *(Move(T.PAUSE, s, S.PAUSED) for s in OPEN_STAGES),
+    *(Move(T.RESUME, S.PAUSED, s, (g.paused_from(s),)) for s in OPEN_STAGES),
+    *(Move(T.WITHDRAW, s, S.WITHDRAWN, (g.reason_given,)) for s in (*OPEN_STAGES, S.PAUSED)),
+)
+
+#: Moves the engine makes by itself when a joint decision completes; people cannot fire them.
+AUTOMATIC_TRIGGERS = frozenset({T.COMPLETE_SIGNOFF, T.SEND_BACK})
+
+
+def _moves_from() -> dict[tuple[Stage, Trigger], list[Move]]:
+    table: dict[tuple[Stage, Trigger], list[Move]] = defaultdict(list)
+    for move in TRANSITIONS:
+        table[(move.source, move.trigger)].append(move)
+    return dict(table)
+
+
+MOVES = _moves_from()
+
+
+def allowed_triggers(state: Stage) -> list[Trigger]:
+    return [t for t in Trigger if (state, t) in MOVES]
+
+
+def _condition(guard: Guard) -> Any:
+    def check(event: EventData) -> bool:
+        ws = cast(WorkStream, event.model)
+        return guard(ws, event.kwargs["ctx"]) is None
+
+    return check
+
+
+def _record_move(event: EventData) -> None:
+    ws = cast(WorkStream, event.model)
+    ctx: MoveContext = event.kwargs["ctx"]
+    assert event.transition is not None
+    # transitions keeps enum states by member name.
+    source, dest = Stage[str(event.transition.source)], Stage[str(event.transition.dest)]
+    payload: dict[str, Any] = {"trigger": event.event.name}
+    if dest is Stage.PAUSED:
+        ws.paused_from, ws.paused_at = source, ctx.at
+    elif source is Stage.PAUSED and ws.paused_at is not None:
+        # The clock stops while paused: keep the time so deadlines can move on by it.
+        paused_for = int((ctx.at - ws.paused_at).total_seconds())
+        ws.paused_seconds += max(paused_for, 0)
+        ws.paused_from, ws.paused_at = None, None
+        payload["paused_for_seconds"] = max(paused_for, 0)
+    if dest is Stage.WITHDRAWN:
+        ws.withdrawn_reason = ctx.reason
+    if event.event.name == T.CONCLUDE_SCOPING and ctx.decision is not None:
+        ws.scoping_decision = ctx.decision
+        payload["decision"] = ctx.decision.value
+    ws.record(
+        DomainEvent(
+            Action.TRANSITIONED,
+            ctx.actor,
+            ctx.body,
+            ctx.at,
+            source.value,
+            dest.value,
+            ctx.reason,
+            payload,
+        )
+    )
+
+
+@cache
+def machine() -> Machine:
+    """The one machine definition every work stream shares."""
+    return Machine(
+        model=None,
+        states=list(Stage),
+        transitions=[
+            {
+                "trigger": m.trigger.value,
+                "source": m.source,
+                "dest": m.dest,
+                "conditions": [_condition(guard) for guard in m.guards],
+                "after": _record_move,
+            }
+            for m in TRANSITIONS
+        ],
+        initial=Stage.SCOPING,
+        auto_transitions=False,
+        send_event=True,
+    )
+
+
+def unmet_conditions(ws: WorkStream, trigger: Trigger, ctx: MoveContext) -> list[str]:
+    """Why ``trigger`` cannot fire now; empty when it can."""
+    moves = MOVES.get((ws.state, trigger))
+    if not moves:
+        allowed = ", ".join(allowed_triggers(ws.state)) or "none: it is finished"
+        return [f"that move does not exist from {ws.state.value} (allowed: {allowed})"]
+    reasons: list[str] = []
+    for move in moves:
+        unmet = [r for r in (guard(ws, ctx) for guard in move.guards) if r is not None]
+        if not unmet:
+            return []
+        reasons.extend(unmet)
+    return reasons
+
+
+def fire(ws: WorkStream, trigger: Trigger | str, ctx: MoveContext) -> Stage:
+    """Move ``ws`` by ``trigger`` or raise :class:`TransitionRefused` naming why not."""
+    try:
+        trig = Trigger(trigger)
+    except ValueError:
+        known = ", ".join(t.value for t in Trigger)
+        raise TransitionRefused(
+            ws.ref, ws.state.value, str(trigger), f"no such trigger (known: {known})"
+        ) from None
+    reasons = unmet_conditions(ws, trig, ctx)
+    if reasons:
+        raise TransitionRefused(ws.ref, ws.state.value, trig.value, "; ".join(_unique(reasons)))
+    moved = machine().events[trig.value].trigger(ws, ctx=ctx)
+    if not moved:  # the machine and the table disagree: a bug, never a user error
+        raise AssertionError(f"{trig} refused by the machine although every guard passed")
+    return ws.state
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))

@@ -1,0 +1,235 @@
+"""The work stream aggregate: one inspection, review, scoping study, programme or visit.
+
+Plain data plus the questions guards ask of it. It changes only through
+:mod:`workflow.domain.lifecycle` (state) and the methods here (data), each of which
+records a :class:`DomainEvent` for the audit trail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from workflow.domain.events import Action, DomainEvent
+from workflow.domain.fuzzy_dates import FuzzyDate
+from workflow.domain.joint_decisions import (
+    Decision,
+    DecisionRecord,
+    DocumentKind,
+    JointDocument,
+)
+from workflow.domain.recommendations import Recommendation
+from workflow.domain.stages import Priority, ScopingDecision, Stage, WorkStreamKind
+from workflow.domain.working_days import Jurisdiction
+
+#: Fields a person may edit after creation, with how each is kept in a snapshot.
+EDITABLE_FIELDS = (
+    "title",
+    "lead",
+    "supporting",
+    "jurisdiction",
+    "priority",
+    "expected_publication",
+    "summary",
+    "missing",
+)
+
+
+@dataclass
+class WorkStream:
+    ref: str
+    title: str
+    kind: WorkStreamKind
+    jurisdiction: Jurisdiction = Jurisdiction.ENGLAND_AND_WALES
+    plan: str | None = None
+    priority: Priority = Priority.NORMAL
+    lead: str | None = None
+    supporting: tuple[str, ...] = ()
+    expected_publication: FuzzyDate | None = None
+    summary: str = ""
+    missing: tuple[str, ...] = ()
+    parent_ref: str | None = None
+    origin_ref: str | None = None
+    state: Stage = Stage.SCOPING
+    paused_from: Stage | None = None
+    paused_at: datetime | None = None
+    paused_seconds: int = 0
+    withdrawn_reason: str | None = None
+    scoping_decision: ScopingDecision | None = None
+    terms_of_reference: JointDocument = field(
+        default_factory=lambda: JointDocument(DocumentKind.TERMS_OF_REFERENCE)
+    )
+    report: JointDocument = field(default_factory=lambda: JointDocument(DocumentKind.REPORT))
+    recommendations: list[Recommendation] = field(default_factory=list)
+    version: int = 0
+    pending: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
+
+    # -- questions -------------------------------------------------------------------
+    @property
+    def participants(self) -> tuple[str, ...]:
+        """Lead first, then supporting bodies: everyone who must own the report."""
+        lead = (self.lead,) if self.lead else ()
+        return lead + tuple(b for b in self.supporting if b != self.lead)
+
+    def document(self, kind: DocumentKind) -> JointDocument:
+        return self.terms_of_reference if kind is DocumentKind.TERMS_OF_REFERENCE else self.report
+
+    @property
+    def open_recommendations(self) -> list[Recommendation]:
+        return [r for r in self.recommendations if r.is_open]
+
+    # -- data changes ---------------------------------------------------------------
+    def record(self, event: DomainEvent) -> None:
+        self.pending.append(event)
+
+    def edit(self, actor: str, body: str | None, at: datetime, **changes: Any) -> dict[str, Any]:
+        """Change editable fields; returns what changed as {field: [old, new]} (encoded)."""
+        diff: dict[str, Any] = {}
+        for name, value in changes.items():
+            if name not in EDITABLE_FIELDS:
+                raise ValueError(f"{name} is not an editable field")
+            old = encode_field(name, getattr(self, name))
+            new = encode_field(name, value)
+            if old != new:
+                setattr(self, name, value)
+                diff[name] = [old, new]
+        if diff:
+            self.record(DomainEvent(Action.EDITED, actor, body, at, payload={"changes": diff}))
+        return diff
+
+    def register_document(
+        self, kind: DocumentKind, version: str, actor: str, body: str | None, at: datetime
+    ) -> bool:
+        """Add a new version; False (and nothing recorded) if it is already the current one."""
+        doc = self.document(kind)
+        if doc.current == version:
+            return False
+        doc.versions.append(version)
+        self.record(
+            DomainEvent(
+                Action.DOCUMENT_REGISTERED,
+                actor,
+                body,
+                at,
+                self.state,
+                self.state,
+                payload={"kind": kind.value, "version": version},
+            )
+        )
+        return True
+
+    def record_decision(self, kind: DocumentKind, record: DecisionRecord) -> None:
+        doc = self.document(kind)
+        doc.check_decision(record.body, record.decision, record.version, record.comment)
+        doc.decisions.append(record)
+        self.record(
+            DomainEvent(
+                Action.DECISION_RECORDED,
+                record.actor,
+                record.body,
+                record.at,
+                self.state,
+                self.state,
+                reason=record.comment,
+                payload={
+                    "kind": kind.value,
+                    "decision": record.decision.value,
+                    "version": record.version,
+                },
+            )
+        )
+
+    def add_recommendation(
+        self, rec: Recommendation, actor: str, body: str | None, at: datetime
+    ) -> None:
+        self.recommendations.append(rec)
+        self.record(
+            DomainEvent(
+                Action.RECOMMENDATION_ADDED,
+                actor,
+                body,
+                at,
+                payload={"recommendation": encode_recommendation(rec)},
+            )
+        )
+
+    def drain(self) -> list[DomainEvent]:
+        events, self.pending = self.pending, []
+        return events
+
+    # -- snapshots -------------------------------------------------------------------
+    def creation_fields(self) -> dict[str, Any]:
+        """What a ``created`` event carries: enough for replay to start from."""
+        return {
+            "ref": self.ref,
+            "title": self.title,
+            "kind": self.kind.value,
+            "plan": self.plan,
+            "parent_ref": self.parent_ref,
+            "origin_ref": self.origin_ref,
+            **{name: encode_field(name, getattr(self, name)) for name in EDITABLE_FIELDS},
+        }
+
+    def encoded_documents(self) -> dict[str, Any]:
+        return {
+            doc.kind.value: {
+                "versions": list(doc.versions),
+                "decisions": [encode_decision(d) for d in doc.decisions],
+            }
+            for doc in (self.terms_of_reference, self.report)
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every persistent field as plain JSON data: what storage and replay must agree on."""
+        return {
+            **self.creation_fields(),
+            "state": self.state.value,
+            "paused_from": self.paused_from.value if self.paused_from else None,
+            "paused_at": self.paused_at.isoformat() if self.paused_at else None,
+            "paused_seconds": self.paused_seconds,
+            "withdrawn_reason": self.withdrawn_reason,
+            "scoping_decision": self.scoping_decision.value if self.scoping_decision else None,
+            "documents": self.encoded_documents(),
+            "recommendations": [encode_recommendation(r) for r in self.recommendations],
+        }
+
+
+def encode_field(name: str, value: Any) -> Any:
+    if name in ("supporting", "missing"):
+        return list(value)
+    if name == "expected_publication":
+        if value is None:
+            return None
+        return {
+            "text": value.text,
+            "earliest": value.earliest.isoformat() if value.earliest else None,
+            "latest": value.latest.isoformat() if value.latest else None,
+        }
+    if isinstance(value, (Jurisdiction, Priority)):
+        return value.value
+    return value
+
+
+def encode_decision(d: DecisionRecord) -> dict[str, Any]:
+    return {
+        "body": d.body,
+        "actor": d.actor,
+        "decision": d.decision.value,
+        "version": d.version,
+        "at": d.at.isoformat(),
+        "comment": d.comment,
+    }
+
+
+def encode_recommendation(r: Recommendation) -> dict[str, Any]:
+    return {
+        "number": r.number,
+        "text": r.text,
+        "addressed_to": r.addressed_to,
+        "type": r.type.value,
+        "status": r.status.value,
+    }
+
+
+__all__ = ["EDITABLE_FIELDS", "Decision", "WorkStream", "encode_field"]

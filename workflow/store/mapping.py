@@ -1,0 +1,105 @@
+"""Turning table rows into work streams and back. Storage detail stays here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from workflow.domain.fuzzy_dates import FuzzyDate
+from workflow.domain.joint_decisions import (
+    Decision,
+    DecisionRecord,
+    DocumentKind,
+    JointDocument,
+)
+from workflow.domain.recommendations import (
+    Recommendation,
+    RecommendationStatus,
+    RecommendationType,
+)
+from workflow.domain.stages import Priority, ScopingDecision, Stage, WorkStreamKind
+from workflow.domain.working_days import Jurisdiction
+from workflow.domain.workstream import WorkStream
+from workflow.store.audit import as_utc
+from workflow.store.tables import RecommendationRow, WorkStreamRow
+
+
+def _document(kind: DocumentKind, data: dict[str, Any]) -> JointDocument:
+    return JointDocument(
+        kind,
+        list(data.get("versions", [])),
+        [
+            DecisionRecord(
+                d["body"],
+                d["actor"],
+                Decision(d["decision"]),
+                d["version"],
+                datetime.fromisoformat(d["at"]),
+                d.get("comment"),
+            )
+            for d in data.get("decisions", [])
+        ],
+    )
+
+
+def stream_from_row(row: WorkStreamRow, recommendations: list[RecommendationRow]) -> WorkStream:
+    docs = row.documents or {}
+    expected = None
+    if row.expected_text is not None:
+        expected = FuzzyDate(row.expected_text, row.expected_earliest, row.expected_latest)
+    return WorkStream(
+        ref=row.ref,
+        title=row.title,
+        kind=WorkStreamKind(row.kind),
+        jurisdiction=Jurisdiction(row.jurisdiction),
+        plan=row.plan,
+        priority=Priority(row.priority),
+        lead=row.lead,
+        supporting=tuple(row.supporting),
+        expected_publication=expected,
+        summary=row.summary,
+        missing=tuple(row.missing),
+        parent_ref=row.parent_ref,
+        origin_ref=row.origin_ref,
+        state=Stage(row.state),
+        paused_from=Stage(row.paused_from) if row.paused_from else None,
+        paused_at=row.paused_at,
+        paused_seconds=row.paused_seconds,
+        withdrawn_reason=row.withdrawn_reason,
+        scoping_decision=ScopingDecision(row.scoping_decision) if row.scoping_decision else None,
+        terms_of_reference=_document(
+            DocumentKind.TERMS_OF_REFERENCE, docs.get("terms_of_reference", {})
+        ),
+        report=_document(DocumentKind.REPORT, docs.get("report", {})),
+        recommendations=[
+            Recommendation(
+                r.number,
+                r.text,
+                r.addressed_to,
+                RecommendationType(r.type),
+                RecommendationStatus(r.status),
+            )
+            for r in sorted(recommendations, key=lambda r: r.number)
+        ],
+        version=row.version,
+    )
+
+
+def copy_to_row(ws: WorkStream, row: WorkStreamRow) -> None:
+    """Write every field of ``ws`` onto ``row`` (recommendations are rows of their own)."""
+    row.ref, row.title, row.kind = ws.ref, ws.title, ws.kind.value
+    row.jurisdiction, row.plan, row.priority = ws.jurisdiction.value, ws.plan, ws.priority.value
+    row.lead, row.supporting = ws.lead, list(ws.supporting)
+    row.summary, row.missing = ws.summary, list(ws.missing)
+    exp = ws.expected_publication
+    row.expected_text = exp.text if exp else None
+    row.expected_earliest = exp.earliest if exp else None
+    row.expected_latest = exp.latest if exp else None
+    row.parent_ref, row.origin_ref = ws.parent_ref, ws.origin_ref
+    row.state = ws.state.value
+    row.paused_from = ws.paused_from.value if ws.paused_from else None
+    row.paused_at = as_utc(ws.paused_at) if ws.paused_at else None
+    row.paused_seconds = ws.paused_seconds
+    row.withdrawn_reason = ws.withdrawn_reason
+    row.scoping_decision = ws.scoping_decision.value if ws.scoping_decision else None
+    row.documents = ws.encoded_documents()

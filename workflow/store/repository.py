@@ -1,0 +1,118 @@
+"""The work stream repository: load (locked) and save aggregates within one session."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlmodel import Session, col
+
+from workflow.domain.errors import Conflict, NotFound
+from workflow.domain.workstream import WorkStream
+from workflow.store.mapping import copy_to_row, stream_from_row
+from workflow.store.tables import RecommendationRow, StreamBodyRow, WorkStreamRow
+
+
+class WorkStreamRepository:
+    def __init__(self, session: Session, *, lock_rows: bool) -> None:
+        self.session = session
+        self._lock_rows = lock_rows  # SELECT … FOR UPDATE; SQLite's BEGIN IMMEDIATE already locks
+        self._rows: dict[str, WorkStreamRow] = {}
+        self.seen: dict[str, WorkStream] = {}
+
+    def _find(self, key: str | int) -> WorkStreamRow | None:
+        query = select(WorkStreamRow)
+        if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+            query = query.where(col(WorkStreamRow.id) == int(key))
+        else:
+            query = query.where(col(WorkStreamRow.ref) == key)
+        if self._lock_rows:
+            query = query.with_for_update()
+        return self.session.execute(query).scalar_one_or_none()
+
+    def get(self, key: str | int) -> WorkStream:
+        """The work stream with this id or ref, its row locked until commit."""
+        row = self._find(key)
+        if row is None:
+            raise NotFound(f"no work stream {key!r}: `cjji streams list` shows the ids and refs")
+        recs = self.session.execute(
+            select(RecommendationRow).where(col(RecommendationRow.stream_id) == row.id)
+        ).scalars()
+        ws = stream_from_row(row, list(recs))
+        self._rows[ws.ref] = row
+        self.seen[ws.ref] = ws
+        return ws
+
+    def id_of(self, ref: str) -> int:
+        row = self._rows[ref]
+        assert row.id is not None
+        return row.id
+
+    def exists(self, ref: str) -> bool:
+        return self._find(ref) is not None
+
+    def add(self, ws: WorkStream, now: datetime) -> None:
+        row = WorkStreamRow(
+            ref=ws.ref,
+            title=ws.title,
+            kind=ws.kind.value,
+            jurisdiction=ws.jurisdiction.value,
+            created_at=now,
+            updated_at=now,
+        )
+        copy_to_row(ws, row)
+        self.session.add(row)
+        self.session.flush()  # assigns the id the index rows need
+        self._rows[ws.ref] = row
+        self.seen[ws.ref] = ws
+        self._write_bodies(row, ws)
+
+    def refresh_new(self, ws: WorkStream) -> None:
+        """Write changes made to a work stream created in this same transaction."""
+        row = self._rows[ws.ref]
+        copy_to_row(ws, row)
+        self._write_bodies(row, ws)
+        self._write_recommendations(row, ws)
+
+    def save(self, ws: WorkStream, now: datetime) -> None:
+        """Write ``ws`` back, bumping its version; :class:`Conflict` if someone got there first."""
+        row = self._rows[ws.ref]
+        if row.version != ws.version:
+            raise Conflict(
+                f"{ws.ref} was changed by someone else (version {row.version}, you had "
+                f"{ws.version}): reload it and try again"
+            )
+        bodies_before = (row.lead, tuple(row.supporting))
+        copy_to_row(ws, row)
+        row.version = ws.version = ws.version + 1
+        row.updated_at = now
+        if bodies_before != (ws.lead, ws.supporting):
+            self._write_bodies(row, ws)
+        self._write_recommendations(row, ws)
+
+    def _write_bodies(self, row: WorkStreamRow, ws: WorkStream) -> None:
+        self.session.execute(delete(StreamBodyRow).where(col(StreamBodyRow.stream_id) == row.id))
+        assert row.id is not None
+        for body in ws.participants:
+            role = "lead" if body == ws.lead else "supporting"
+            self.session.add(StreamBodyRow(stream_id=row.id, body=body, role=role))
+
+    def _write_recommendations(self, row: WorkStreamRow, ws: WorkStream) -> None:
+        stored = {
+            r.number: r
+            for r in self.session.execute(
+                select(RecommendationRow).where(col(RecommendationRow.stream_id) == row.id)
+            ).scalars()
+        }
+        assert row.id is not None
+        for rec in ws.recommendations:
+            r = stored.get(rec.number) or RecommendationRow(
+                stream_id=row.id,
+                number=rec.number,
+                text=rec.text,
+                type=rec.type.value,
+                addressed_to=rec.addressed_to,
+            )
+            r.text, r.type, r.addressed_to = rec.text, rec.type.value, rec.addressed_to
+            r.status = rec.status.value
+            self.session.add(r)

@@ -1,0 +1,139 @@
+"""SQLModel tables. Rows are storage only: the repository turns them into domain objects."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class BusinessPlanRow(SQLModel, table=True):
+    __tablename__ = "business_plan"
+
+    code: str = Field(primary_key=True, max_length=64)
+    title: str
+    starts: date | None = None
+    ends: date | None = None
+
+
+class WorkStreamRow(SQLModel, table=True):
+    __tablename__ = "work_stream"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True, index=True, max_length=120)
+    title: str
+    kind: str = Field(max_length=32)
+    jurisdiction: str = Field(max_length=32)
+    plan: str | None = Field(default=None, index=True, max_length=64)
+    priority: str = Field(default="normal", max_length=16)
+    lead: str | None = Field(default=None, index=True, max_length=32)
+    supporting: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False))
+    missing: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    expected_text: str | None = None
+    expected_earliest: date | None = None
+    expected_latest: date | None = None
+    parent_ref: str | None = Field(default=None, index=True, max_length=120)
+    origin_ref: str | None = Field(default=None, max_length=120)
+    state: str = Field(default="scoping", index=True, max_length=32)
+    paused_from: str | None = Field(default=None, max_length=32)
+    paused_at: datetime | None = None
+    paused_seconds: int = 0
+    withdrawn_reason: str | None = None
+    scoping_decision: str | None = Field(default=None, max_length=32)
+    documents: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+
+class StreamBodyRow(SQLModel, table=True):
+    """Which bodies take part in which work stream: an index for "everything of body X"."""
+
+    __tablename__ = "stream_body"
+
+    stream_id: int = Field(foreign_key="work_stream.id", primary_key=True)
+    body: str = Field(primary_key=True, index=True, max_length=32)
+    role: str = Field(max_length=16)  # lead or supporting
+
+
+class DocumentContentRow(SQLModel, table=True):
+    """The text of each registered document version, kept so a signatory can read it."""
+
+    __tablename__ = "document_content"
+    __table_args__ = (UniqueConstraint("stream_id", "kind", "content_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    stream_id: int = Field(foreign_key="work_stream.id", index=True)
+    kind: str = Field(max_length=32)
+    content_hash: str = Field(max_length=64)
+    filename: str | None = None
+    content: bytes
+    registered_at: datetime
+    registered_by: str
+
+
+class RecommendationRow(SQLModel, table=True):
+    __tablename__ = "recommendation"
+    __table_args__ = (UniqueConstraint("stream_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    stream_id: int = Field(foreign_key="work_stream.id", index=True)
+    number: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    type: str = Field(max_length=32)
+    addressed_to: str = Field(max_length=32)
+    status: str = Field(default="open", max_length=16)
+
+
+class AuditEventRow(SQLModel, table=True):
+    """One link of the hash chain. ``seq`` is gap-free: a gap means a deleted event."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_stream_seq", "stream_ref", "seq"),)
+
+    seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    stream_ref: str | None = Field(default=None, max_length=120)
+    actor: str
+    body: str | None = Field(default=None, max_length=32)
+    at: datetime
+    action: str = Field(index=True, max_length=48)
+    from_state: str | None = Field(default=None, max_length=32)
+    to_state: str | None = Field(default=None, max_length=32)
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    payload: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON, as hashed
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class AuditHeadRow(SQLModel, table=True):
+    """The end of the chain: locked by every append, so the chain never forks."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    hash: str = Field(max_length=64)
+
+
+class OutboxRow(SQLModel, table=True):
+    """Work a committed change asks for, written in the same transaction as the change.
+
+    Its id is the Celery task id and the dedupe key: a task redelivered with the same id
+    finds ``done_at`` set and does nothing.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "done_at", "lease_until"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    stream_ref: str | None = Field(default=None, max_length=120)
+    task: str = Field(max_length=80)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime
+    lease_until: datetime | None = None
+    published_at: datetime | None = None
+    attempts: int = 0
+    done_at: datetime | None = None

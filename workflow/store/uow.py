@@ -1,0 +1,120 @@
+"""The unit of work: one transaction holding the change, its audit events and its outbox.
+
+On commit it saves every work stream it loaded that recorded events, lets the reactions
+turn those events into outbox rows (and further events), chains every event onto the
+audit trail, and commits once. Only after the commit are outbox rows handed to the
+publisher: a rolled-back change sends nothing, and a publisher that fails loses nothing
+because the relay finds the rows again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, Protocol
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from workflow.domain.errors import Conflict
+from workflow.domain.events import DomainEvent
+from workflow.domain.workstream import WorkStream
+from workflow.store.audit import append_events, as_utc
+from workflow.store.repository import WorkStreamRepository
+from workflow.store.tables import OutboxRow
+
+
+class Reactions(Protocol):
+    def __call__(self, uow: UnitOfWork, ws: WorkStream, events: Sequence[DomainEvent]) -> None: ...
+
+
+Publisher = Callable[[Sequence[OutboxRow]], None]
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        lock_rows: bool,
+        clock: Callable[[], datetime],
+        reactions: Reactions | None = None,
+        publisher: Publisher | None = None,
+        lease_seconds: int = 60,
+    ) -> None:
+        self._sessions, self._lock_rows, self.clock = sessions, lock_rows, clock
+        self._reactions, self._publisher, self._lease = reactions, publisher, lease_seconds
+        self._new: set[str] = set()
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        self.streams = WorkStreamRepository(self.session, lock_rows=self._lock_rows)
+        self._loose_events: list[tuple[str | None, DomainEvent]] = []
+        self._outbox: list[OutboxRow] = []
+        self._new = set()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    # -- what a service asks for ------------------------------------------------------
+    def add_stream(self, ws: WorkStream) -> None:
+        self.streams.add(ws, as_utc(self.clock()))
+        self._new.add(ws.ref)
+
+    def record(self, event: DomainEvent, stream_ref: str | None = None) -> None:
+        """An audit event that belongs to no loaded work stream (or to one by ref)."""
+        self._loose_events.append((stream_ref, event))
+
+    def enqueue(self, task: str, payload: dict[str, Any], stream_ref: str | None) -> OutboxRow:
+        row = OutboxRow(
+            id=str(uuid.uuid4()),
+            stream_ref=stream_ref,
+            task=task,
+            payload=payload,
+            created_at=as_utc(self.clock()),
+        )
+        self._outbox.append(row)
+        return row
+
+    # -- commit ---------------------------------------------------------------------
+    def commit(self) -> list[OutboxRow]:
+        now = as_utc(self.clock())
+        chained: list[tuple[str | None, list[DomainEvent]]] = []
+        for ref, ws in list(self.streams.seen.items()):
+            events = ws.drain()
+            if not events:
+                continue
+            if self._reactions is not None:
+                self._reactions(self, ws, events)
+                events += ws.drain()
+            if ref in self._new:
+                self.streams.refresh_new(ws)
+            else:
+                self.streams.save(ws, now)
+            chained.append((ref, events))
+        for row in self._outbox:
+            # Published right after commit: the relay leaves it alone until the lease ends.
+            row.lease_until = now + timedelta(seconds=self._lease) if self._publisher else None
+            self.session.add(row)
+        chained += [(stream_ref, [event]) for stream_ref, event in self._loose_events]
+        # The chain head is locked last so that concurrent writers queue on it briefly.
+        for stream_ref, stream_events in chained:
+            append_events(self.session, stream_ref, stream_events)
+        try:
+            self.session.commit()
+        except OperationalError as error:
+            raise Conflict(f"the database refused the change ({error.orig}): try again") from error
+        published, self._outbox, self._loose_events, self._new = self._outbox, [], [], set()
+        if self._publisher is not None and published:
+            self._publisher(published)
+        return published
