@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from workflow.store.db import normalise_url
 
 PROGRAMME = Path(__file__).resolve().parents[2] / "config/programmes/cjji-2021-23.yaml"
+PEOPLE = PROGRAMME.parents[1] / "people.demo.yaml"
 Cjji = Callable[..., subprocess.CompletedProcess[str]]
 
 
@@ -69,7 +70,23 @@ def test_a_newcomer_imports_the_programme_and_lists_it_with_correct_leads(cjji: 
 
 def test_a_work_stream_walks_the_whole_lifecycle_from_the_cli(cjji: Cjji, tmp_path: Path) -> None:
     cjji("db", "upgrade")
-    lead = ("--actor", "Ann Lead", "--body", "HMI Probation")
+    cjji("users", "load", str(PEOPLE))
+    cjji(
+        "users",
+        "add",
+        "a.lead",
+        "--name",
+        "Ann Lead",
+        "--email",
+        "ann@probation.example",
+        "--body",
+        "HMI Probation",
+        "--role",
+        "inspector",
+        "--role",
+        "contact",
+    )
+    lead = ("--actor", "a.lead", "--body", "HMI Probation")
     cjji(
         "streams",
         "create",
@@ -115,7 +132,7 @@ def test_a_work_stream_walks_the_whole_lifecycle_from_the_cli(cjji: Cjji, tmp_pa
             "--body",
             body,
             "--actor",
-            f"Chief of {body}",
+            f"signatory.{body.lower()}",
             "--decision",
             "approve",
             "--version",
@@ -135,16 +152,24 @@ def test_a_work_stream_walks_the_whole_lifecycle_from_the_cli(cjji: Cjji, tmp_pa
     cjji("streams", "fire", "omic-2026", "submit_for_signoff", *lead)
     status = as_json(cjji("signoff", "status", "omic-2026", "--json"))
     assert status["outstanding"]["awaiting"] == ["HMIPROBATION", "HMIPRISONS"]
-    stale = cjji(
-        "signoff",
-        "record",
-        "omic-2026",
+    decide = ("signoff", "record", "omic-2026", "--decision", "approve")
+    impostor = cjji(
+        *decide,
         "--body",
         "HMIPRISONS",
         "--actor",
-        "X",
-        "--decision",
-        "approve",
+        "signatory.hmicfrs",
+        "--version",
+        version,
+        expect=3,
+    )
+    assert "acts for HMICFRS and cannot decide for HMIPRISONS" in impostor.stderr
+    stale = cjji(
+        *decide,
+        "--body",
+        "HMIPRISONS",
+        "--actor",
+        "signatory.hmiprisons",
         "--version",
         tor_version,
         expect=3,
@@ -158,7 +183,7 @@ def test_a_work_stream_walks_the_whole_lifecycle_from_the_cli(cjji: Cjji, tmp_pa
             "--body",
             body,
             "--actor",
-            f"Chief of {body}",
+            f"deputy.{body.lower()}",
             "--decision",
             "approve",
             "--version",
@@ -229,4 +254,4 @@ def test_commands_refuse_an_unmigrated_database_and_say_how_to_fix_it(tmp_path: 
         check=False,
     )
     assert done.returncode == 2
-    assert "is at revision none, not 0001: run `cjji db upgrade` first" in done.stderr
+    assert "is at revision none, not 0002: run `cjji db upgrade` first" in done.stderr

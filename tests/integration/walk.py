@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from workflow.bootstrap import Runtime
 from workflow.domain.stages import Stage
 from workflow.domain.workstream import WorkStream
-from workflow.services import documents, streams
+from workflow.services import directory, documents, streams
 from workflow.services.actors import Actor
 
 LEAD = Actor("Ann Lead", "HMIPROBATION")
 BODIES = ("HMIPROBATION", "HMIPRISONS", "HMICFRS")
 
 
+PEOPLE = Path(__file__).resolve().parents[2] / "config/people.demo.yaml"
+
+
 def signatory(body: str) -> Actor:
-    return Actor(f"Signatory of {body}", body)
+    """The demo signatory of ``body`` (config/people.demo.yaml)."""
+    return Actor(f"signatory.{body.lower()}", body)
+
+
+def seed_people(rt: Runtime) -> None:
+    directory.load_people_file(rt, Actor("test set-up", None), PEOPLE)
 
 
 def create(rt: Runtime, ref: str = "mappa", **extra: object) -> WorkStream:
+    seed_people(rt)
     fields: dict[str, object] = {
         "lead": "HMI Probation",
         "supporting": ["HMI Prisons", "HMIC"],

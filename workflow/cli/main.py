@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from workflow.cli import admin, records, streams
+from workflow.cli import admin, records, streams, users
 from workflow.cli.output import exit_code_for
 from workflow.domain.errors import WorkflowError
 
@@ -23,6 +23,7 @@ app.add_typer(streams.app, name="streams")
 app.add_typer(records.drafts, name="drafts")
 app.add_typer(records.signoff, name="signoff")
 app.add_typer(records.audit, name="audit")
+app.add_typer(users.app, name="users")
 
 
 def main() -> None:

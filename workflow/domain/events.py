@@ -25,6 +25,8 @@ class Action(StrEnum):
     DEADLINE_CHANGED = "deadline_changed"
     REMINDER_SENT = "reminder_sent"
     ACCESS_REFUSED = "access_refused"
+    USER_CHANGED = "user_changed"
+    NOTIFICATION_SKIPPED = "notification_skipped"
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from workflow.domain.joint_decisions import Decision, DecisionRecord, DocumentKi
 from workflow.domain.stages import Stage, Trigger
 from workflow.domain.workstream import WorkStream
 from workflow.services.actors import Actor, ensure_may_move
+from workflow.services.directory import ensure_may_decide
 from workflow.services.streams import choice
 from workflow.store.tables import DocumentContentRow
 
@@ -110,9 +111,8 @@ def record_decision(
     doc_kind: DocumentKind = choice(DocumentKind, kind, "document kind")
     verdict: Decision = choice(Decision, decision, "decision")
     body_code = rt.bodies.code_of(body)
-    if actor.body is not None and actor.body != body_code:
-        raise NotPermitted(f"{actor.name} acts for {actor.body} and cannot decide for {body_code}")
     with rt.uow() as uow:
+        ensure_may_decide(uow.session, actor, body_code)
         ws = uow.streams.get(key)
         if body_code not in ws.participants:
             raise NotPermitted(

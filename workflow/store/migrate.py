@@ -20,8 +20,11 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
-    """Bring the database to ``revision``; returns (revision before, revision after)."""
+def upgrade(engine: Engine, revision: str = "heads") -> tuple[str | None, str | None]:
+    """Bring the database to ``revision``; returns (revision before, revision after).
+
+    "heads", not "head": features may add migrations on parallel branches.
+    """
     before = current_revision(engine)
     cfg = alembic_config(engine)
     with engine.begin() as connection:
@@ -31,9 +34,13 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The database's revision(s), comma-separated, or None for an empty database."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return ",".join(sorted(heads)) or None
 
 
 def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    """The revision(s) the code expects, comma-separated."""
+    heads = ScriptDirectory.from_config(alembic_config(engine)).get_heads()
+    return ",".join(sorted(heads)) or None

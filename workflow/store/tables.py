@@ -137,3 +137,33 @@ class OutboxRow(SQLModel, table=True):
     published_at: datetime | None = None
     attempts: int = 0
     done_at: datetime | None = None
+
+
+class UserRow(SQLModel, table=True):
+    """A person who acts for one body, with roles (signatory, deputy_signatory, contact…)."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True, max_length=80)
+    name: str
+    email: str = Field(max_length=254)
+    body: str = Field(index=True, max_length=32)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    password_hash: str | None = None
+    active: bool = True
+    created_at: datetime
+
+
+class DeliveryRow(SQLModel, table=True):
+    """One message delivered for one outbox row to one recipient: the dedupe record."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("outbox_id", "recipient"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: str = Field(index=True, max_length=36)
+    recipient: str = Field(max_length=254)
+    channel: str = Field(max_length=16)
+    provider_id: str | None = None
+    delivered_at: datetime
