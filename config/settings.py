@@ -33,9 +33,13 @@ class Settings(BaseSettings):
     notify_api_key: SecretStr | None = None
     notify_template_id: str | None = None
 
-    outbox_lease_seconds: int = Field(60, ge=5)
+    queue: str = Field("cjji", description="the Celery queue this deployment uses")
+    outbox_lease_seconds: int = Field(60, ge=1)
+    relay_every_seconds: float = Field(15, gt=0)
     task_time_limit_seconds: int = Field(120, ge=10)
     sweep_every_seconds: int = Field(300, ge=10)
+    # Fault injection for the reliability tests: a task sleeps this long before sending.
+    fault_pause_before_send: float = Field(0, ge=0)
 
     @field_validator("environment")
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -14,6 +14,7 @@ from sqlmodel import Session
 from config.settings import Settings, get_settings
 from workflow.domain.bodies import DEFAULT_BODIES, BodyRegistry
 from workflow.store.db import engine_for, is_postgres, session_factory
+from workflow.store.tables import OutboxRow
 from workflow.store.uow import Publisher, Reactions, UnitOfWork
 
 
@@ -49,6 +50,13 @@ class Runtime:
     def read(self) -> Session:
         """A session for queries that change nothing."""
         return self.sessions()
+
+
+def celery_publisher(rows: Sequence[OutboxRow]) -> object:
+    """Publish through Celery; imported on first use so that commands stay quick to start."""
+    from tasks.publisher import publish_rows
+
+    return publish_rows(rows)
 
 
 def bootstrap(

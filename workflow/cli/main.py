@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from workflow.cli import admin, records, streams, users
+from workflow.cli import admin, records, service, streams, users
 from workflow.cli.output import exit_code_for
 from workflow.domain.errors import WorkflowError
 
@@ -24,6 +24,10 @@ app.add_typer(records.drafts, name="drafts")
 app.add_typer(records.signoff, name="signoff")
 app.add_typer(records.audit, name="audit")
 app.add_typer(users.app, name="users")
+app.command()(service.run)
+app.command()(service.worker)
+app.command()(service.beat)
+app.command()(service.relay)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from config.settings import get_settings
-from workflow.bootstrap import Runtime, bootstrap
+from workflow.bootstrap import Runtime, bootstrap, celery_publisher
 from workflow.domain.errors import (
     Conflict,
     InvalidInput,
@@ -52,7 +52,7 @@ def fail(message: str, code: int = 2) -> None:
 @cache
 def runtime(check_schema: bool = True) -> Runtime:
     """The CLI's runtime; refuses to run on a database that is not migrated."""
-    rt = bootstrap(get_settings())
+    rt = bootstrap(get_settings(), publisher=celery_publisher)
     if check_schema:
         current, head = current_revision(rt.engine), head_revision(rt.engine)
         if current != head:

@@ -31,7 +31,7 @@ class Reactions(Protocol):
     def __call__(self, uow: UnitOfWork, ws: WorkStream, events: Sequence[DomainEvent]) -> None: ...
 
 
-Publisher = Callable[[Sequence[OutboxRow]], None]
+Publisher = Callable[[Sequence[OutboxRow]], object]
 
 
 class UnitOfWork:

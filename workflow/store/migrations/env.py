@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from workflow.store import tables  # noqa: F401 - registers the tables on the metadata
+from workflow.store import schema  # noqa: F401 - registers every table on the metadata
 
 config = context.config
 connection = config.attributes.get("connection")

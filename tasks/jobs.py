@@ -1,0 +1,44 @@
+"""Celery tasks: thin, idempotent, keyed by outbox row id. The services do the work."""
+
+from __future__ import annotations
+
+import logging
+
+from tasks.app import app
+from tasks.publisher import publish_rows
+from tasks.runtime import channel, worker_runtime
+from workflow.notifications import DeliveryFailed
+from workflow.services import delivery, outbox
+
+log = logging.getLogger("cjji.tasks")
+
+
+def _deliver(outbox_id: str) -> int:
+    try:
+        return delivery.deliver(worker_runtime(), channel(), outbox_id)
+    except DeliveryFailed as error:
+        # Not retried here: the row stays in the outbox and the relay hands it out again
+        # when its lease runs out, with a longer lease each time.
+        log.warning("delivery for %s failed, the relay will retry: %s", outbox_id, error)
+        return 0
+
+
+@app.task(name="cjji.notify_team")
+def notify_team(outbox_id: str) -> int:
+    return _deliver(outbox_id)
+
+
+@app.task(name="cjji.request_decision")
+def request_decision(outbox_id: str) -> int:
+    return _deliver(outbox_id)
+
+
+@app.task(name="cjji.relay_outbox")
+def relay_outbox() -> int:
+    return outbox.relay(worker_runtime(), publish_rows)
+
+
+@app.task(name="cjji.sweep_reminders")
+def sweep_reminders() -> int:
+    """Replaced by the deadline sweep (issue: deadlines and reminders)."""
+    return 0

@@ -1,0 +1,117 @@
+"""`cjji worker`, `cjji beat`, `cjji relay` and `cjji run`: the engine as a service."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from config.settings import get_settings
+from workflow.cli.output import JsonFlag, output, runtime, say
+
+CONFIG = Path(__file__).resolve().parents[2] / "config"
+PROGRAMME = CONFIG / "programmes/cjji-2021-23.yaml"
+PEOPLE = CONFIG / "people.demo.yaml"
+
+
+def celery_argv(
+    role: str, *, pool: str = "prefork", concurrency: int = 2, loglevel: str = "INFO"
+) -> list[str]:
+    settings = get_settings()
+    argv = [sys.executable, "-m", "celery", "-A", "tasks.app", role, f"--loglevel={loglevel}"]
+    if role == "worker":
+        argv += [
+            f"--pool={pool}",
+            f"--concurrency={concurrency}",
+            f"--queues={settings.queue}",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname=cjji@%h",
+        ]
+    else:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        argv += [f"--schedule={settings.data_dir / 'beat-schedule'}"]
+    return argv
+
+
+def worker(
+    pool: Annotated[str, typer.Option(help="prefork, threads or solo.")] = "prefork",
+    concurrency: Annotated[int, typer.Option(min=1, help="Processes or threads.")] = 2,
+    loglevel: Annotated[str, typer.Option()] = "INFO",
+) -> None:
+    """Start a Celery worker for this deployment's queue (runs until stopped)."""
+    os.execv(
+        sys.executable, celery_argv("worker", pool=pool, concurrency=concurrency, loglevel=loglevel)
+    )
+
+
+def beat(loglevel: Annotated[str, typer.Option()] = "INFO") -> None:
+    """Start the scheduler: the outbox relay and the reminder sweep (run only one)."""
+    os.execv(sys.executable, celery_argv("beat", loglevel=loglevel))
+
+
+def relay(as_json: JsonFlag = False) -> None:
+    """Hand to the broker, once, every outbox row that is due (what beat does every few seconds)."""
+    from tasks.publisher import publish_rows
+    from workflow.services.outbox import relay as relay_due
+
+    sent = relay_due(runtime(), publish_rows)
+    output(as_json, {"published": sent}, lambda: say(f"{sent} message(s) handed to the broker"))
+
+
+def run(
+    demo: Annotated[bool, typer.Option(help="Load the demonstration people.")] = True,
+    serve: Annotated[bool, typer.Option(help="Start the worker and scheduler.")] = True,
+) -> None:
+    """Set up the database, import the 2021–23 programme, and run worker and scheduler."""
+    from workflow.cli import admin, streams, users
+
+    admin.db_upgrade(as_json=False)
+    admin.programme_import(PROGRAMME, actor="cjji run", body=None, as_json=False)
+    if demo:
+        users.load(PEOPLE, actor="cjji run", as_json=False)
+    streams.list_(state=None, lead=None, body=None, plan=None, as_json=False)
+    if not serve:
+        return
+    settings = get_settings()
+    children = [
+        subprocess.Popen(celery_argv("worker", pool="threads", concurrency=2)),
+        subprocess.Popen(celery_argv("beat")),
+    ]
+    say(
+        f"engine running: database {settings.database_url}, broker {settings.broker_url}; "
+        "Ctrl-C stops it"
+    )
+    _wait(children)
+
+
+def _wait(children: list[subprocess.Popen[bytes]]) -> None:
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping and all(c.poll() is None for c in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
+    if failed and not stopping:
+        raise typer.Exit(1)

@@ -1,0 +1,189 @@
+"""Delivering what an outbox row asks for: messages to the right people, each once.
+
+Each recipient's delivery is recorded (with an audit event) right after it is sent, and a
+recipient already recorded for the row is skipped: so a task that runs twice, or is
+killed and runs again, sends each message once. (A crash in the instant between the
+mail server accepting a message and the record being written can repeat that one
+message; it carries the same reference and Message-ID, so mail systems can tell.)
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from workflow.bootstrap import Runtime
+from workflow.domain.events import Action, DomainEvent
+from workflow.domain.joint_decisions import DocumentKind
+from workflow.domain.roles import DECIDERS, Role
+from workflow.domain.stages import Stage
+from workflow.domain.workstream import WorkStream
+from workflow.notifications import Channel, Message, render
+from workflow.services.directory import people_of
+from workflow.services.outbox import mark_done
+from workflow.services.queries import load_readonly
+from workflow.services.reactions import NOTIFY_TEAM, REQUEST_DECISION
+from workflow.store.tables import DeliveryRow, OutboxRow, UserRow
+
+log = logging.getLogger("cjji.delivery")
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    recipient: UserRow
+    template: str
+    message: Message
+
+
+Composer = Callable[[Runtime, Session, OutboxRow, WorkStream], tuple[list[Outgoing], str | None]]
+
+
+def _team_message(
+    rt: Runtime, session: Session, row: OutboxRow, ws: WorkStream
+) -> tuple[list[Outgoing], str | None]:
+    state = row.payload["state"]
+    roles = [Role.CONTACT]
+    if state == Stage.PUBLICATION:  # every party hears that the report is agreed
+        roles += [Role.SIGNATORY, Role.DEPUTY_SIGNATORY, Role.CHIEF_INSPECTOR]
+    people = people_of(session, ws.participants, roles)
+    subject, body = render(
+        "stage_entered",
+        stream_title=ws.title,
+        ref=ws.ref,
+        state=state,
+        from_state=row.payload.get("from_state") or "",
+        reason=row.payload.get("reason") or "",
+        public_url=rt.settings.public_url,
+        lead=ws.lead or "not recorded",
+        participants=", ".join(ws.participants) or "none recorded",
+    )
+    return [_outgoing(row, u, "stage_entered", subject, body) for u in people], None
+
+
+def _decision_message(
+    rt: Runtime, session: Session, row: OutboxRow, ws: WorkStream
+) -> tuple[list[Outgoing], str | None]:
+    body_code, kind = row.payload["body"], DocumentKind(row.payload["kind"])
+    version = row.payload["version"]
+    if ws.document(kind).current != version:
+        return [], f"version {version[:12]} was superseded before the request went out"
+    body = rt.bodies.resolve(body_code)
+    out = []
+    for user in people_of(session, [body_code], DECIDERS):
+        subject, text = render(
+            "decision_requested",
+            stream_title=ws.title,
+            ref=ws.ref,
+            body=body_code,
+            body_name=body.name,
+            document=kind.value.replace("_", " "),
+            version=version,
+            due=row.payload.get("due"),
+            public_url=rt.settings.public_url,
+            cli_example=(
+                f"cjji signoff record {ws.ref} --body {body_code} --actor "
+                f"{user.username} --decision approve --version {version}"
+                + (f" --kind {kind.value}" if kind is DocumentKind.TERMS_OF_REFERENCE else "")
+            ),
+        )
+        out.append(_outgoing(row, user, "decision_requested", subject, text))
+    return out, None
+
+
+COMPOSERS: dict[str, Composer] = {NOTIFY_TEAM: _team_message, REQUEST_DECISION: _decision_message}
+
+
+def _outgoing(row: OutboxRow, user: UserRow, template: str, subject: str, body: str) -> Outgoing:
+    return Outgoing(
+        user, template, Message((user.email,), subject, body, f"{row.id}-{user.username}")
+    )
+
+
+def _delivered(session: Session, outbox_id: str) -> set[str]:
+    return set(
+        session.exec(
+            select(DeliveryRow.recipient).where(col(DeliveryRow.outbox_id) == outbox_id)
+        ).all()
+    )
+
+
+def deliver(rt: Runtime, channel: Channel, outbox_id: str) -> int:
+    """Do what outbox row ``outbox_id`` asks, once; returns the number of messages sent."""
+    with rt.sessions() as session:
+        row = session.get(OutboxRow, outbox_id)
+        if row is None or row.done_at is not None:
+            return 0  # unknown (rolled back) or done already: a redelivered task does nothing
+        composer = COMPOSERS[row.task]
+        ws = load_readonly(session, row.stream_ref or "")[1]
+        outgoing, skipped = composer(rt, session, row, ws)
+        already = _delivered(session, outbox_id)
+    if rt.settings.fault_pause_before_send:
+        time.sleep(rt.settings.fault_pause_before_send)
+    sent = 0
+    for item in outgoing:
+        if item.recipient.email in already:
+            continue
+        delivery = channel.send(item.message)
+        _record(rt, row, item, delivery.channel, delivery.provider_id)
+        sent += 1
+    _finish(rt, row, ws, skipped if skipped else (None if outgoing else "nobody to notify"))
+    return sent
+
+
+def _record(
+    rt: Runtime, row: OutboxRow, item: Outgoing, channel: str, provider_id: str | None
+) -> None:
+    now = rt.clock()
+    with rt.uow() as uow:
+        uow.session.add(
+            DeliveryRow(
+                outbox_id=row.id,
+                recipient=item.recipient.email,
+                channel=channel,
+                provider_id=provider_id,
+                delivered_at=now,
+            )
+        )
+        uow.record(
+            DomainEvent(
+                Action.NOTIFICATION_DELIVERED,
+                SYSTEM,
+                item.recipient.body,
+                now,
+                payload={
+                    "outbox_id": row.id,
+                    "template": item.template,
+                    "to": item.recipient.email,
+                    "username": item.recipient.username,
+                    "channel": channel,
+                    "subject": item.message.subject,
+                },
+            ),
+            row.stream_ref,
+        )
+        uow.commit()
+
+
+def _finish(rt: Runtime, row: OutboxRow, ws: WorkStream, skipped: str | None) -> None:
+    now = rt.clock()
+    with rt.uow() as uow:
+        mark_done(uow.session, row.id, now)
+        if skipped:
+            payload: dict[str, Any] = {
+                "outbox_id": row.id,
+                "task": row.task,
+                "why": skipped,
+                **{k: v for k, v in row.payload.items() if k != "ref"},
+            }
+            uow.record(
+                DomainEvent(Action.NOTIFICATION_SKIPPED, SYSTEM, None, now, payload=payload),
+                row.stream_ref,
+            )
+            log.info("%s for %s: %s", row.task, ws.ref, skipped)
+        uow.commit()
