@@ -3,46 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlmodel import col, select
 
-from config.settings import Settings
-from tasks.publisher import celery_for, publisher_for
 from tests.conftest import Clock, service_missing, wipe
 from tests.integration.walk import BODIES, approve_all, create, signatory, to_signoff
-from tests.support.processes import CeleryProcess, redis_reachable, running, service_env
+from tests.support.deployment import Deployment
+from tests.support.deployment import deployment as make_deployment
+from tests.support.processes import REDIS_URL, redis_reachable
 from tests.support.smtp import MailCatcher
-from workflow.bootstrap import Runtime, bootstrap
 from workflow.domain.stages import Stage
 from workflow.services import documents, queries
-from workflow.services.outbox import relay
-from workflow.store.tables import OutboxRow
 
 pytest_plugins = ["tests.support.fixtures_smtp"]
-
-
-@dataclass
-class Deployment:
-    rt: Runtime
-    worker: CeleryProcess
-    mail: MailCatcher
-    env: dict[str, str]
-
-    def wait_until_outbox_is_done(self, timeout: float = 60) -> None:
-        import time
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.rt.read() as session:
-                if not session.exec(
-                    select(OutboxRow.id).where(col(OutboxRow.done_at).is_(None))
-                ).all():
-                    return
-            time.sleep(0.2)
-        raise AssertionError("the outbox did not drain:\n" + "".join(self.worker.output[-30:]))
 
 
 @pytest.fixture
@@ -50,27 +24,12 @@ def deployment(
     pg_database: str, tmp_path: Path, clock: Clock, mail_catcher: MailCatcher
 ) -> Iterator[Deployment]:
     if not redis_reachable():
-        service_missing("Redis", "redis://127.0.0.1:6379")
-    env = service_env(
-        pg_database,
-        tmp_path,
-        mail_channel="smtp",
-        smtp_port=mail_catcher.port,
-        outbox_lease_seconds=5,
-    )
-    settings = Settings(
-        database_url=pg_database,
-        broker_url=env["CJJI_BROKER_URL"],
-        queue=env["CJJI_QUEUE"],
-        data_dir=tmp_path,
-        outbox_lease_seconds=5,
-        _env_file=None,
-    )
-    rt = bootstrap(settings, clock=clock, publisher=publisher_for(celery_for(settings)))
-    wipe(rt)
-    with running("worker", env) as worker:
-        yield Deployment(rt, worker, mail_catcher, env)
-    wipe(rt)
+        service_missing("Redis", REDIS_URL)
+    with make_deployment(pg_database, tmp_path, clock, mail_catcher, broker_url=REDIS_URL) as dep:
+        wipe(dep.rt)
+        dep.start_worker()
+        yield dep
+        wipe(dep.rt)
 
 
 def recipients(mail: MailCatcher) -> list[str]:
@@ -83,7 +42,7 @@ def test_entering_joint_signoff_asks_every_participating_body_by_email(
     rt, mail = deployment.rt, deployment.mail
     create(rt)
     to_signoff(rt)
-    deployment.wait_until_outbox_is_done()
+    deployment.drain()
     asked = [
         m
         for m in mail.messages
@@ -107,7 +66,7 @@ def test_approvals_move_to_publication_once_and_every_party_is_told(
     version = to_signoff(rt)
     ws = approve_all(rt, "mappa", version)
     assert ws.state is Stage.PUBLICATION
-    deployment.wait_until_outbox_is_done()
+    deployment.drain()
     told = [m for m in mail.messages if "publication" in str(m["Subject"]).lower()]
     assert told, [str(m["Subject"]) for m in mail.messages]
     moves = [
@@ -132,14 +91,14 @@ def test_a_request_for_changes_sends_it_back_and_a_new_draft_asks_again(
         comment="The custody chapter needs the 2021 figures",
     )
     assert result.moved_to is Stage.DRAFTING
-    deployment.wait_until_outbox_is_done()
+    deployment.drain()
     mail.clear()
     from tests.integration.walk import LEAD
     from workflow.services import streams
 
     v2 = documents.register_document(rt, LEAD, "mappa", "report", b"Draft v2").version
     streams.fire_trigger(rt, LEAD, "mappa", "submit_for_signoff")
-    deployment.wait_until_outbox_is_done()
+    deployment.drain()
     asked = [m for m in mail.messages if "Decision needed" in str(m["Subject"])]
     assert len(asked) == 2 * len(BODIES)
     assert all(v2 in m.get_content() for m in asked)
@@ -148,7 +107,7 @@ def test_a_request_for_changes_sends_it_back_and_a_new_draft_asks_again(
 def test_a_rolled_back_transition_sends_nothing(deployment: Deployment) -> None:
     rt = deployment.rt
     create(rt)
-    deployment.wait_until_outbox_is_done()
+    deployment.drain()
     before = len(deployment.mail.messages)
     with rt.uow() as uow:
         ws = uow.streams.get("mappa")
@@ -158,7 +117,7 @@ def test_a_rolled_back_transition_sends_nothing(deployment: Deployment) -> None:
         lifecycle.fire(ws, "pause", MoveContext("a", "HMIPROBATION", rt.clock()))
         uow.enqueue("cjji.notify_team", {"ref": "mappa", "state": "paused"}, "mappa")
         # leaving the block without commit rolls everything back
-    assert relay(rt, publisher_for(celery_for(rt.settings))) == 0
+    assert deployment.relay() == 0
     import time
 
     time.sleep(2)
