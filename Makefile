@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PROGRAMME := config/programmes/cjji-2021-23.yaml
 PYTEST_ARGS ?=
 
-.PHONY: run test check lint format bench clean
+.PHONY: run test check lint format bench clean browser govuk-assets
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -17,11 +17,10 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
-## run: the engine on the embedded default (SQLite under var/): migrate, import, show
+## run: the engine on the embedded default (SQLite under var/): migrate, import, show, and
+## serve the web pages and API (it prints the address and the demo sign-in; Ctrl-C stops)
 run: $(STAMP)
-	$(BIN)/cjji db upgrade
-	$(BIN)/cjji programme import $(PROGRAMME)
-	$(BIN)/cjji streams list
+	$(BIN)/cjji run
 
 ## lint: ruff, the formatter's check, mypy --strict and the domain purity contract
 lint: $(STAMP)
@@ -31,8 +30,32 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 ## test: every check and every test (PostgreSQL and Redis on 127.0.0.1 are used)
-test: lint
+test: lint browser
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## browser: Debian's Chromium for the browser tests; nothing to do when it is installed
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "$(CHROMIUM) is missing: install Debian's chromium package (as root: apt-get install chromium)"; \
+	  fi; \
+	fi
+
+## govuk-assets: fetch GOV.UK Frontend again (npm pack) into workflow/web/static/govuk
+GOVUK_FRONTEND ?= 6.3.0
+govuk-assets:
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent govuk-frontend@$(GOVUK_FRONTEND) >/dev/null \
+	  && tar xzf govuk-frontend-$(GOVUK_FRONTEND).tgz && cd - >/dev/null \
+	  && dest=workflow/web/static/govuk && src=$$tmp/package/dist/govuk \
+	  && cp $$src/govuk-frontend.min.css $$src/govuk-frontend.min.js $$dest/ \
+	  && rm -rf $$dest/assets/images && cp -r $$src/assets/images $$dest/assets/ \
+	  && cp $$src/assets/manifest.json $$dest/assets/ \
+	  && rm -f $$dest/assets/images/govuk-opengraph-image.png && rm -rf $$tmp \
+	  && echo "GOV.UK Frontend $(GOVUK_FRONTEND) copied into $$dest"
 
 check: test
 

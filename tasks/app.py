@@ -14,7 +14,7 @@ from celery import Celery
 
 from config.settings import Settings, get_settings
 
-app = Celery("cjji", set_as_current=False, include=["tasks.jobs"])
+app = Celery("cjji", set_as_current=False, include=["tasks.jobs", "tasks.publication_jobs"])
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -37,6 +37,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_send_task_events": False,
         "beat_schedule": {
             "relay-outbox": {"task": "cjji.relay_outbox", "schedule": settings.relay_every_seconds},
+            "send-due-embargoes": {
+                "task": "cjji.send_due_embargoes",
+                "schedule": float(settings.sweep_every_seconds),
+            },
             "sweep-reminders": {
                 "task": "cjji.sweep_reminders",
                 "schedule": float(settings.sweep_every_seconds),

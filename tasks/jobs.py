@@ -8,7 +8,7 @@ from tasks.app import app
 from tasks.publisher import publish_rows
 from tasks.runtime import channel, worker_runtime
 from workflow.notifications import DeliveryFailed
-from workflow.services import delivery, outbox
+from workflow.services import delivery, outbox, reminders
 
 log = logging.getLogger("cjji.tasks")
 
@@ -38,7 +38,13 @@ def relay_outbox() -> int:
     return outbox.relay(worker_runtime(), publish_rows)
 
 
+@app.task(name="cjji.send_reminder")
+def send_reminder(outbox_id: str) -> int:
+    return _deliver(outbox_id)
+
+
 @app.task(name="cjji.sweep_reminders")
 def sweep_reminders() -> int:
-    """Replaced by the deadline sweep (issue: deadlines and reminders)."""
-    return 0
+    """Remind of what is due now; beat runs it every few minutes. Idempotent: each reminder
+    is claimed once in the database, so a repeat or a second beat sends nothing again."""
+    return reminders.sweep(worker_runtime()).messages

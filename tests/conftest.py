@@ -69,13 +69,22 @@ def pg_database() -> Iterator[str]:
 
 
 TABLES = (
+    "api_token",
+    "web_session",
+    "signoff_link_use",
     "audit_event",
+    "reminder",
+    "deadline",
+    "stream_milestone",
+    "deadline_override",
     "outbox",
+    "delivery",
     "document_content",
     "recommendation",
     "stream_body",
     "work_stream",
     "business_plan",
+    "app_user",
 )
 
 

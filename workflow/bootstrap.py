@@ -47,9 +47,16 @@ class Runtime:
             lease_seconds=self.settings.outbox_lease_seconds,
         )
 
+    @cached_property
+    def read_sessions(self) -> sessionmaker[Session]:
+        if self.engine.dialect.name != "sqlite":
+            return self.sessions
+        url = self.engine.url.render_as_string(hide_password=False)
+        return session_factory(engine_for(url, writer=False))
+
     def read(self) -> Session:
-        """A session for queries that change nothing."""
-        return self.sessions()
+        """A session for queries that change nothing (on SQLite, without the write lock)."""
+        return self.read_sessions()
 
 
 def celery_publisher(rows: Sequence[OutboxRow]) -> object:

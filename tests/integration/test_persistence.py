@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import text
 from sqlmodel import select
@@ -13,6 +15,7 @@ from tests.integration.walk import (
     agree_terms,
     approve_all,
     create,
+    publish,
     signatory,
     to_signoff,
 )
@@ -39,7 +42,7 @@ def test_a_work_stream_walks_from_scoping_to_closed_and_every_step_is_audited(
     version = to_signoff(rt)
     ws = approve_all(rt, "mappa", version)
     assert ws.state is Stage.PUBLICATION
-    streams.fire_trigger(rt, LEAD, "mappa", "publish")
+    publish(rt, "mappa", clock.now + timedelta(days=7))
     clock.advance(days=30)
     ws = streams.fire_trigger(rt, LEAD, "mappa", "close")
     assert ws.state is Stage.CLOSED
@@ -143,7 +146,7 @@ def test_a_refused_change_writes_nothing(rt: Runtime) -> None:
     create(rt)
     before = queries.audit_log(rt)
     with pytest.raises(TransitionRefused):
-        streams.fire_trigger(rt, LEAD, "mappa", "publish")
+        streams.fire_trigger(rt, LEAD, "mappa", "start_drafting")
     with pytest.raises(UnknownBody):
         streams.edit_stream(rt, LEAD, "mappa", supporting=["HMI Nowhere"])
     assert queries.audit_log(rt) == before

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from workflow.bootstrap import Runtime
 from workflow.domain.stages import Stage
 from workflow.domain.workstream import WorkStream
-from workflow.services import directory, documents, streams
+from workflow.services import directory, documents, queries, report, streams
 from workflow.services.actors import Actor
 
 LEAD = Actor("Ann Lead", "HMIPROBATION")
@@ -60,9 +61,36 @@ def to_signoff(rt: Runtime, ref: str = "mappa", draft: bytes = b"Draft report v1
     streams.fire_trigger(rt, LEAD, ref, "start_fieldwork")
     streams.fire_trigger(rt, LEAD, ref, "start_drafting")
     version = documents.register_document(rt, LEAD, ref, "report", draft).version
+    check_facts(rt, ref)
     ws = streams.fire_trigger(rt, LEAD, ref, "submit_for_signoff")
     assert ws.state is Stage.JOINT_SIGNOFF
     return version
+
+
+#: A member of the lead body who was not on the fieldwork team (config/people.demo.yaml).
+REVIEWER = Actor("chief.hmiprobation", "HMIPROBATION")
+
+
+def check_facts(rt: Runtime, ref: str) -> None:
+    """A factual accuracy check with one rejected comment, signed off by the reviewer."""
+    report.set_fieldwork_team(rt, LEAD, ref, ["lead.hmiprobation"])
+    report.start_factual_accuracy(rt, LEAD, ref, ["Avon and Somerset Police"])
+    report.add_fa_comment(rt, LEAD, ref, "Avon and Somerset Police", "Table 2 is out of date")
+    report.dispose_fa_comment(rt, LEAD, ref, 1, "rejected", "The table cites 2021 figures")
+    report.sign_off_factual_accuracy(rt, REVIEWER, ref)
+
+
+def publish(rt: Runtime, ref: str, when: datetime) -> WorkStream:
+    """From publication (every body approved) to follow-up, as the lead does it."""
+    report.schedule_publication(rt, LEAD, ref, when)
+    report.add_embargo_recipient(
+        rt, LEAD, ref, name="Press office", email="press@moj.example", kind="press"
+    )
+    report.send_embargoed_copy(rt, LEAD, ref)
+    version = queries.show_stream(rt, ref)["report"]
+    return report.publish(
+        rt, LEAD, ref, url=f"https://www.justiceinspectorates.gov.uk/{ref}", version=version
+    )
 
 
 def approve_all(rt: Runtime, ref: str, version: str) -> WorkStream:

@@ -35,6 +35,7 @@ def test_the_default_rules_carry_the_published_figures(rules: dict[str, Deadline
         for key, r in rules.items()
     }
     assert figures == {
+        "expected_publication": ("0 days", "after", "business_plan", "scoping", "lead"),
         "notice_before_fieldwork": (
             "10 working days",
             "before",
@@ -61,8 +62,8 @@ def test_the_default_rules_carry_the_published_figures(rules: dict[str, Deadline
         "factual_accuracy_check": (
             "10 working days",
             "after",
-            "stage_entered",
-            "joint_signoff",
+            "event",
+            "drafting",
             "inspected_body",
         ),
         "signoff_response": (
@@ -83,6 +84,7 @@ def test_the_default_rules_carry_the_published_figures(rules: dict[str, Deadline
 def test_event_rules_name_their_event_and_others_do_not(rules: dict[str, DeadlineRule]) -> None:
     assert {key: r.event for key, r in rules.items() if r.event} == {
         "urgent_notification_response": "urgent_notification",
+        "factual_accuracy_check": "factual_accuracy_started",
         "follow_up_report": "follow_up_review_visit",
     }
 
@@ -182,6 +184,18 @@ def _break(path: tuple[str, ...], value: object) -> dict[str, Any]:
         (("rules", "pcc_response", "description"), " ", "'pcc_response', field 'description'"),
         (("rules", "pcc_response", "event"), "urgent", "'pcc_response', field 'event'"),
         (("rules", "follow_up_report", "event"), _DELETE, "'follow_up_report', field 'event'"),
+        (("rules", "pcc_response", "closed_by"), "magic", "'pcc_response', field 'closed_by'"),
+        (
+            ("rules", "pcc_response", "closed_by"),
+            "event",
+            "'pcc_response', field 'closed_by_event'",
+        ),
+        (
+            ("rules", "follow_up_review", "closed_by_event"),
+            _DELETE,
+            "'follow_up_review', field 'closed_by_event'",
+        ),
+        (("rules", "pcc_response", "what"), 3, "'pcc_response', field 'what'"),
         (("rules", "Bad Key"), {}, "'Bad Key', field 'key'"),
         (("rules", "signoff_response"), "10 working days", "'signoff_response'"),
         (("reminders", "before"), [10, 0], "reminders, field 'before'"),
@@ -200,6 +214,27 @@ def test_bad_input_is_refused_naming_the_rule_and_field(
 ) -> None:
     with pytest.raises(ValueError, match=re.escape(expected)):
         load_rules(_break(path, value))
+
+
+def test_what_closes_each_deadline_by_itself_is_configured(rules: dict[str, DeadlineRule]) -> None:
+    closing = {key: (r.closed_by, r.closed_by_event) for key, r in rules.items()}
+    assert closing["signoff_response"] == ("state_left", "")
+    assert closing["fieldwork_to_publication"] == ("publication", "")
+    assert closing["follow_up_review"] == ("event", "follow_up_review_visit")
+    assert closing["follow_up_report"] == ("none", "")
+    assert closing["factual_accuracy_check"] == ("event", "factual_accuracy_signed_off")
+    assert closing["embargoed_copy"] == ("event", "embargo_sent")
+
+
+def test_every_rule_says_in_a_few_words_what_is_owed(rules: dict[str, DeadlineRule]) -> None:
+    assert all(rule.what and len(rule.what) < 90 for rule in rules.values())
+    assert rules["supporting_contributions"].owed == (
+        "written contributions from the supporting inspectors"
+    )
+    bare = DeadlineRule(
+        "pcc_response", "follow_up", Duration(1, "days"), "publication", "lead", "d"
+    )
+    assert bare.owed == "pcc response"
 
 
 def test_a_file_without_reminders_gets_the_default_policy() -> None:

@@ -8,21 +8,32 @@ import pytest
 
 from workflow.domain import lifecycle
 from workflow.domain.errors import TransitionRefused
+from workflow.domain.factual_accuracy import FactualAccuracyCheck
 from workflow.domain.guards import MoveContext
 from workflow.domain.joint_decisions import Decision, DecisionRecord, DocumentKind
+from workflow.domain.publication import Publication
 from workflow.domain.recommendations import Recommendation, RecommendationStatus
 from workflow.domain.stages import OPEN_STAGES, ScopingDecision, Stage, Trigger, WorkStreamKind
 from workflow.domain.workstream import WorkStream
 
 T0 = datetime(2022, 1, 10, 9, 0, tzinfo=UTC)
-CTX = MoveContext("Ann Lead", "HMIPROBATION", T0, reason="because", decision=None)
+CTX = MoveContext(
+    "Ann Lead",
+    "HMIPROBATION",
+    T0,
+    reason="because",
+    decision=None,
+    url="https://www.justiceinspectorates.gov.uk/report",
+    version="v1",
+)
 
 
 def agreed(ws: WorkStream, kind: DocumentKind, version: str = "v1") -> None:
-    ws.document(kind).versions.append(version)
+    doc = ws.document(kind)
+    doc.versions.append(version)
     for body in ws.participants:
-        ws.document(kind).decisions.append(
-            DecisionRecord(body, "signer", Decision.APPROVE, version, T0)
+        doc.decisions.append(
+            DecisionRecord(body, "signer", Decision.APPROVE, version, T0, round=doc.round)
         )
 
 
@@ -38,6 +49,12 @@ def ready_stream(state: Stage, *, paused_from: Stage = Stage.SCOPING) -> WorkStr
     )
     agreed(ws, DocumentKind.TERMS_OF_REFERENCE)
     agreed(ws, DocumentKind.REPORT)
+    ws.factual_accuracy = FactualAccuracyCheck(
+        "v0", T0.date(), ("Police force",), completed_by="Reviewer", completed_at=T0
+    )
+    ws.publication = Publication(
+        scheduled_for=T0 + timedelta(days=7), embargo_sent_at=T0, embargo_version="v1"
+    )
     if state is Stage.PAUSED:
         ws.paused_from, ws.paused_at = paused_from, T0 - timedelta(days=3)
     return ws
@@ -60,11 +77,13 @@ def test_every_state_and_trigger_pair_is_allowed_or_refused_with_a_reason(
     ws = ready_stream(state)
     if trigger is Trigger.SEND_BACK:
         ws.report.decisions.append(
-            DecisionRecord("HMICFRS", "x", Decision.REQUEST_CHANGES, "v1", T0, "fix p.3")
+            DecisionRecord("HMICFRS", "x", Decision.REQUEST_CHANGES, "v1", T0, "fix p.3", round=0)
         )
     if trigger is Trigger.CONCLUDE_SCOPING:
         ws.kind = WorkStreamKind.SCOPING_STUDY
-    ctx = MoveContext(CTX.actor, CTX.body, T0, "because", ScopingDecision.PROCEED)
+    ctx = MoveContext(
+        CTX.actor, CTX.body, T0, "because", ScopingDecision.PROCEED, CTX.url, CTX.version
+    )
     expected = table_dest(state, trigger, ws, ctx) if (state, trigger) in lifecycle.MOVES else None
     if (state, trigger) in lifecycle.MOVES:
         assert expected is not None, "a ready work stream meets every guard of an allowed move"
@@ -124,7 +143,9 @@ def test_fieldwork_names_the_bodies_that_have_not_agreed_the_terms_of_reference(
 def test_publication_waits_for_every_supporting_body() -> None:
     ws = ready_stream(Stage.JOINT_SIGNOFF)
     ws.report.versions.append("v2")  # a new draft: nobody has approved it yet
-    ws.report.decisions.append(DecisionRecord("HMIPROBATION", "s", Decision.APPROVE, "v2", T0))
+    ws.report.decisions.append(
+        DecisionRecord("HMIPROBATION", "s", Decision.APPROVE, "v2", T0, round=ws.report.round)
+    )
     with pytest.raises(TransitionRefused, match="awaits approval from HMIPRISONS, HMICFRS"):
         lifecycle.fire(ws, Trigger.COMPLETE_SIGNOFF, CTX)
 
@@ -215,3 +236,12 @@ def test_every_move_is_one_row_of_the_table_and_auto_transitions_are_off() -> No
         for t in ts
     }
     assert rows == machine_rows
+
+
+def test_a_text_registered_again_is_a_new_round_and_earlier_approvals_do_not_count() -> None:
+    ws = ready_stream(Stage.JOINT_SIGNOFF)
+    assert ws.report.approved_by_all(ws.participants)
+    ws.report.versions += ["v2", "v1"]  # back to the first text: everyone must decide again
+    assert ws.report.approvals() == set()
+    with pytest.raises(TransitionRefused, match="awaits approval from HMIPROBATION"):
+        lifecycle.fire(ws, Trigger.COMPLETE_SIGNOFF, CTX)

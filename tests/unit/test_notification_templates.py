@@ -54,6 +54,14 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "chief_inspector": "the Chief Inspector of Probation",
     },
     "published": {**STREAM, "url": "https://www.justiceinspectorates.gov.uk/rape-part-1"},
+    "embargoed_copy": {
+        **STREAM,
+        "recipient": "MoJ press office",
+        "publication": "15 January 2030 00:01 UTC",
+        "link": "https://cjji.example/embargo/abc",
+        "link_days": 30,
+        "lead": "HMICFRS",
+    },
 }
 
 #: Words that say what is asked of the reader, per template.
@@ -63,6 +71,7 @@ ACTIONS = {
     "reminder": "Needed from HMI Probation: written contributions",
     "escalation": "Please make sure HMI Probation provides written contributions",
     "published": "owner of each recommendation is asked to",
+    "embargoed_copy": "do not publish, quote or share it before",
 }
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 
+import pydantic
 import typer
 
-from workflow.cli import admin, records, service, streams, users
+from workflow.cli import access, admin, deadlines, records, report, service, streams, users
 from workflow.cli.output import exit_code_for
 from workflow.domain.errors import WorkflowError
 
@@ -24,6 +25,16 @@ app.add_typer(records.drafts, name="drafts")
 app.add_typer(records.signoff, name="signoff")
 app.add_typer(records.audit, name="audit")
 app.add_typer(users.app, name="users")
+app.add_typer(report.fa, name="fa")
+app.add_typer(report.recommendations, name="recommendations")
+app.add_typer(report.publication, name="publication")
+streams.app.command("rate")(report.rate)
+app.add_typer(deadlines.app, name="deadlines")
+app.add_typer(deadlines.reminders_app, name="reminders")
+app.add_typer(deadlines.calendar_app, name="calendar")
+app.add_typer(access.tokens, name="tokens")
+users.app.command("passwd")(access.passwd)
+app.command()(access.serve)
 app.command()(service.run)
 app.command()(service.worker)
 app.command()(service.beat)
@@ -37,6 +48,12 @@ def main() -> None:
     except WorkflowError as error:
         sys.stderr.write(f"cjji: error: {error}\n")
         sys.exit(exit_code_for(error))
+    except pydantic.ValidationError as error:  # a CJJI_* setting with a bad value
+        problems = "; ".join(
+            f"CJJI_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()
+        )
+        sys.stderr.write(f"cjji: error: bad setting: {problems}\n")
+        sys.exit(2)
     except typer.Abort:
         sys.stderr.write("cjji: aborted\n")
         sys.exit(1)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -67,10 +65,11 @@ def relay(as_json: JsonFlag = False) -> None:
 
 def run(
     demo: Annotated[bool, typer.Option(help="Load the demonstration people.")] = True,
-    serve: Annotated[bool, typer.Option(help="Start the worker and scheduler.")] = True,
+    serve: Annotated[bool, typer.Option(help="Start the worker, scheduler and web server.")] = True,
 ) -> None:
-    """Set up the database, import the 2021–23 programme, and run worker and scheduler."""
-    from workflow.cli import admin, streams, users
+    """Set up the database, import the 2021–23 programme, and run worker, scheduler and
+    the web server (its address and the demo sign-in are printed)."""
+    from workflow.cli import access, admin, streams, users
 
     admin.db_upgrade(as_json=False)
     admin.programme_import(PROGRAMME, actor="cjji run", body=None, as_json=False)
@@ -78,6 +77,8 @@ def run(
         users.load(PEOPLE, actor="cjji run", as_json=False)
     streams.list_(state=None, lead=None, body=None, plan=None, as_json=False)
     if not serve:
+        if demo:
+            access.demo_sign_in(directory_usernames(PEOPLE))
         return
     settings = get_settings()
     children = [
@@ -88,22 +89,21 @@ def run(
         f"engine running: database {settings.database_url}, broker {settings.broker_url}; "
         "Ctrl-C stops it"
     )
-    _wait(children)
-
-
-def _wait(children: list[subprocess.Popen[bytes]]) -> None:
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
+    if demo:  # printed last, just before the server starts, so that it is seen
+        access.demo_sign_in(directory_usernames(PEOPLE))
     try:
-        while not stopping and all(c.poll() is None for c in children):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+        access.serve_web()  # in the foreground until Ctrl-C
+    finally:
+        _stop(children)
+
+
+def directory_usernames(path: Path) -> list[str]:
+    import yaml
+
+    return [entry["username"] for entry in yaml.safe_load(path.read_text(encoding="utf-8"))]
+
+
+def _stop(children: list[subprocess.Popen[bytes]]) -> None:
     for child in children:
         if child.poll() is None:
             child.terminate()
@@ -112,6 +112,3 @@ def _wait(children: list[subprocess.Popen[bytes]]) -> None:
             child.wait(timeout=20)
         except subprocess.TimeoutExpired:
             child.kill()
-    failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
-    if failed and not stopping:
-        raise typer.Exit(1)

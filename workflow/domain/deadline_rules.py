@@ -16,9 +16,10 @@ from typing import Any, Literal, cast, get_args
 from workflow.domain.stages import OPEN_STAGES, WorkStreamKind
 from workflow.domain.working_days import Duration, WorkingDayCalendar
 
-Anchor = Literal["stage_entered", "stage_left", "publication", "event"]
+Anchor = Literal["stage_entered", "stage_left", "publication", "event", "business_plan"]
 OwedBy = Literal["lead", "supporting", "each_participant", "inspected_body"]
 Direction = Literal["after", "before"]
+ClosedBy = Literal["state_left", "publication", "event", "none"]
 
 STAGES = frozenset(str(stage) for stage in OPEN_STAGES)
 WORK_STREAM_KINDS = frozenset(str(kind) for kind in WorkStreamKind)
@@ -30,11 +31,16 @@ class DeadlineRule:
     """One deadline target.
 
     The anchor is the date the period runs from: entering or leaving `stage`, the publication
-    date, or (anchor "event") the date of the named `event`, such as an urgent notification;
-    an event rule applies only once that event has happened. `direction` "before" puts the
+    date, (anchor "event") the date of the named `event`, such as an urgent notification, or
+    (anchor "business_plan") the end of the business plan's expected publication window; an
+    event rule applies only once that event has happened. `direction` "before" puts the
     deadline ahead of the anchor ("embargoed copy 3 working days before publication": the due
     day is day 1 and the anchor day is not counted). `count_start` makes the anchor day itself
     day 1 of the period when it is a working day.
+
+    `closed_by` says what meets the deadline without anyone marking it met: leaving the state
+    it was opened in (the default), the report's publication, the named `closed_by_event`, or
+    nothing ("none"). `what` names what is owed in a few words, for messages.
     """
 
     key: str
@@ -47,6 +53,9 @@ class DeadlineRule:
     applies_to: frozenset[str] = frozenset()  # work stream kinds; empty means all
     direction: Direction = "after"
     event: str = ""
+    closed_by: ClosedBy = "state_left"
+    closed_by_event: str = ""
+    what: str = ""
 
     def __post_init__(self) -> None:
         if (self.anchor == "event") != bool(self.event):
@@ -54,6 +63,16 @@ class DeadlineRule:
                 f"deadline rule {self.key!r}, field 'event': "
                 "give an event name exactly when the anchor is 'event'"
             )
+        if (self.closed_by == "event") != bool(self.closed_by_event):
+            raise ValueError(
+                f"deadline rule {self.key!r}, field 'closed_by_event': "
+                "give an event name exactly when closed_by is 'event'"
+            )
+
+    @property
+    def owed(self) -> str:
+        """What is owed, in a few words: `what`, or the key read as words."""
+        return self.what or self.key.replace("_", " ")
 
     def applies(self, kind: str) -> bool:
         return not self.applies_to or kind in self.applies_to
@@ -106,6 +125,9 @@ _RULE_FIELDS = {  # field name -> required
     "applies_to": False,
     "direction": False,
     "event": False,
+    "closed_by": False,
+    "closed_by_event": False,
+    "what": False,
 }
 _POLICY_FIELDS = {"before", "on_due_day", "overdue_every", "escalate_after"}
 
@@ -166,8 +188,9 @@ def _rule(key: object, spec: object) -> DeadlineRule:
             f"{where}, field 'applies_to': {applies_to!r} is not a list of work stream kinds "
             f"from {sorted(WORK_STREAM_KINDS)}"
         )
-    if not isinstance(event, str):
-        raise ValueError(f"{where}, field 'event': {event!r} is not text")
+    for field in ("event", "closed_by_event", "what"):
+        if not isinstance(spec.get(field, ""), str):
+            raise ValueError(f"{where}, field {field!r}: {spec[field]!r} is not text")
     return DeadlineRule(
         key=key,
         stage=_choice(where, spec, "stage", STAGES, ""),
@@ -179,6 +202,11 @@ def _rule(key: object, spec: object) -> DeadlineRule:
         applies_to=frozenset(applies_to),
         direction=cast(Direction, _choice(where, spec, "direction", get_args(Direction), "after")),
         event=event,
+        closed_by=cast(
+            ClosedBy, _choice(where, spec, "closed_by", get_args(ClosedBy), "state_left")
+        ),
+        closed_by_event=spec.get("closed_by_event", ""),
+        what=" ".join(spec.get("what", "").split()),
     )
 
 

@@ -24,9 +24,14 @@ class Action(StrEnum):
     SIGNOFF_REQUESTED = "signoff_requested"
     DEADLINE_CHANGED = "deadline_changed"
     REMINDER_SENT = "reminder_sent"
+    MILESTONE_RECORDED = "milestone_recorded"
     ACCESS_REFUSED = "access_refused"
     USER_CHANGED = "user_changed"
     NOTIFICATION_SKIPPED = "notification_skipped"
+    FACTUAL_ACCURACY_CHANGED = "factual_accuracy_changed"
+    PUBLICATION_CHANGED = "publication_changed"
+    EMBARGO_ACCESSED = "embargo_accessed"
+    RATING_RECORDED = "rating_recorded"
 
 
 @dataclass(frozen=True, slots=True)

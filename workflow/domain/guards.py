@@ -22,6 +22,8 @@ class MoveContext:
     at: datetime
     reason: str | None = None
     decision: ScopingDecision | None = None
+    url: str | None = None  # publish: where the report is published
+    version: str | None = None  # publish: the version published
 
 
 Guard = Callable[[WorkStream, MoveContext], str | None]
@@ -81,6 +83,62 @@ def report_approved_by_every_body(ws: WorkStream, ctx: MoveContext) -> str | Non
     if missing:
         return f"draft version {ws.report.current[:12]} awaits approval from {', '.join(missing)}"
     return None
+
+
+#: Kinds whose draft must pass a factual accuracy check before joint sign-off.
+FACTUAL_ACCURACY_REQUIRED = frozenset(
+    {WorkStreamKind.THEMATIC_INSPECTION, WorkStreamKind.VISIT, WorkStreamKind.PHASE}
+)
+
+
+def factual_accuracy_done(ws: WorkStream, ctx: MoveContext) -> str | None:
+    check = ws.factual_accuracy
+    if check is None:
+        if ws.kind in FACTUAL_ACCURACY_REQUIRED:
+            return "the draft has had no factual accuracy check: send it to the inspected bodies"
+        return None
+    if not check.complete:
+        waiting = check.undisposed()
+        if waiting:
+            return (
+                f"the factual accuracy check is not complete: comment(s) "
+                f"{', '.join(map(str, waiting))} have no disposition"
+            )
+        return (
+            "the factual accuracy check awaits sign-off by a member of the lead body who "
+            "was not on the fieldwork team"
+        )
+    if check.accepted_any() and ws.report.current == check.version:
+        return "accepted factual accuracy comments call for a new draft version: register it"
+    return None
+
+
+def publication_scheduled(ws: WorkStream, ctx: MoveContext) -> str | None:
+    if ws.publication.scheduled_for is None:
+        return "no publication date and time is set: schedule publication first"
+    return None
+
+
+def embargoed_copy_sent(ws: WorkStream, ctx: MoveContext) -> str | None:
+    p = ws.publication
+    if p.embargo_sent_at is None:
+        return "the embargoed copy has not gone to its recipients yet"
+    if p.embargo_version != ws.report.current:
+        return "the embargoed copy was of another version: send the approved version"
+    return None
+
+
+def published_version_is_the_approved_one(ws: WorkStream, ctx: MoveContext) -> str | None:
+    problems = []
+    if not ctx.url or not ctx.url.startswith(("https://", "http://")):
+        problems.append("give the public URL of the published report")
+    if ctx.version != ws.report.current:
+        given = ctx.version[:12] if ctx.version else "no version"
+        current = ws.report.current[:12] if ws.report.current else "none"
+        problems.append(
+            f"the published version must be the one every body approved ({current}), not {given}"
+        )
+    return "; ".join(problems) or None
 
 
 def changes_requested(ws: WorkStream, ctx: MoveContext) -> str | None:

@@ -42,6 +42,9 @@ class DecisionRecord:
     version: str
     at: datetime
     comment: str | None = None
+    #: Which registration (index into ``versions``) the decision was taken on: a text
+    #: registered again later is a new round, and earlier decisions on it do not count.
+    round: int = -1
 
 
 @dataclass
@@ -56,11 +59,15 @@ class JointDocument:
     def current(self) -> str | None:
         return self.versions[-1] if self.versions else None
 
+    @property
+    def round(self) -> int:
+        return len(self.versions) - 1
+
     def standing(self) -> dict[str, Decision]:
-        """Each body's standing decision on the current version (a revoke clears it)."""
+        """Each body's standing decision on the current registration (a revoke clears it)."""
         result: dict[str, Decision] = {}
         for record in self.decisions:
-            if record.version != self.current:
+            if record.version != self.current or record.round != self.round:
                 continue
             if record.decision is Decision.REVOKE:
                 result.pop(record.body, None)
@@ -87,6 +94,11 @@ class JointDocument:
         label = self.kind.value.replace("_", " ")
         if self.current is None:
             raise Refused(f"no {label} version is registered yet: register one before deciding")
+        if len(version) != 64:
+            raise InvalidInput(
+                f"give the full 64-character version hash (the current {label} version is "
+                f"{self.current})"
+            )
         if version != self.current:
             known = "an earlier" if version in self.versions else "an unknown"
             raise StaleVersion(

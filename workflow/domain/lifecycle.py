@@ -49,10 +49,25 @@ TRANSITIONS: tuple[Move, ...] = (
     ),
     Move(T.CONCLUDE_SCOPING, S.SCOPING, S.CLOSED, (g.is_scoping_study, g.scoping_decision_given)),
     Move(T.START_DRAFTING, S.FIELDWORK, S.DRAFTING),
-    Move(T.SUBMIT_FOR_SIGNOFF, S.DRAFTING, S.JOINT_SIGNOFF, (g.draft_registered,)),
+    Move(
+        T.SUBMIT_FOR_SIGNOFF,
+        S.DRAFTING,
+        S.JOINT_SIGNOFF,
+        (g.draft_registered, g.factual_accuracy_done),
+    ),
     Move(T.SEND_BACK, S.JOINT_SIGNOFF, S.DRAFTING, (g.changes_requested,)),
     Move(T.COMPLETE_SIGNOFF, S.JOINT_SIGNOFF, S.PUBLICATION, (g.report_approved_by_every_body,)),
-    Move(T.PUBLISH, S.PUBLICATION, S.FOLLOW_UP, (g.report_approved_by_every_body,)),
+    Move(
+        T.PUBLISH,
+        S.PUBLICATION,
+        S.FOLLOW_UP,
+        (
+            g.report_approved_by_every_body,
+            g.publication_scheduled,
+            g.embargoed_copy_sent,
+            g.published_version_is_the_approved_one,
+        ),
+    ),
     Move(T.CLOSE, S.FOLLOW_UP, S.CLOSED, (g.recommendations_closed,)),
     *(Move(T.PAUSE, s, S.PAUSED) for s in OPEN_STAGES),
     *(Move(T.RESUME, S.PAUSED, s, (g.paused_from(s),)) for s in OPEN_STAGES),
@@ -102,6 +117,10 @@ def _record_move(event: EventData) -> None:
         payload["paused_for_seconds"] = max(paused_for, 0)
     if dest is Stage.WITHDRAWN:
         ws.withdrawn_reason = ctx.reason
+    if event.event.name == T.PUBLISH:
+        ws.publication.url, ws.publication.version = ctx.url, ctx.version
+        ws.publication.published_at = ctx.at
+        payload.update(url=ctx.url, version=ctx.version)
     if event.event.name == T.CONCLUDE_SCOPING and ctx.decision is not None:
         ws.scoping_decision = ctx.decision
         payload["decision"] = ctx.decision.value

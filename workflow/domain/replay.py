@@ -11,13 +11,11 @@ from datetime import date, datetime
 from typing import Any
 
 from workflow.domain.events import Action
+from workflow.domain.factual_accuracy import decode_check
 from workflow.domain.fuzzy_dates import FuzzyDate
 from workflow.domain.joint_decisions import Decision, DecisionRecord, DocumentKind
-from workflow.domain.recommendations import (
-    Recommendation,
-    RecommendationStatus,
-    RecommendationType,
-)
+from workflow.domain.publication import decode_publication
+from workflow.domain.recommendations import decode_recommendation
 from workflow.domain.stages import Priority, ScopingDecision, Stage, WorkStreamKind
 from workflow.domain.working_days import Jurisdiction
 from workflow.domain.workstream import WorkStream
@@ -25,7 +23,7 @@ from workflow.domain.workstream import WorkStream
 
 def decode_field(name: str, value: Any) -> Any:
     """The inverse of :func:`workflow.domain.workstream.encode_field`."""
-    if name in ("supporting", "missing"):
+    if name in ("supporting", "missing", "fieldwork_team"):
         return tuple(value)
     if name == "expected_publication":
         if value is None:
@@ -44,16 +42,6 @@ def decode_field(name: str, value: Any) -> Any:
 
 def _date(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
-
-
-def _recommendation(data: Mapping[str, Any]) -> Recommendation:
-    return Recommendation(
-        data["number"],
-        data["text"],
-        data["addressed_to"],
-        RecommendationType(data["type"]),
-        RecommendationStatus(data["status"]),
-    )
 
 
 def apply(
@@ -98,20 +86,35 @@ def apply(
             ws.withdrawn_reason = reason
         if "decision" in payload:
             ws.scoping_decision = ScopingDecision(payload["decision"])
+        if payload.get("trigger") == "publish":
+            ws.publication.url, ws.publication.version = payload["url"], payload["version"]
+            ws.publication.published_at = at
         ws.state = dest
     elif action == Action.DOCUMENT_REGISTERED:
         ws.document(DocumentKind(payload["kind"])).versions.append(payload["version"])
     elif action == Action.DECISION_RECORDED:
         ws.document(DocumentKind(payload["kind"])).decisions.append(
             DecisionRecord(
-                body or "", actor, Decision(payload["decision"]), payload["version"], at, reason
+                body or "",
+                actor,
+                Decision(payload["decision"]),
+                payload["version"],
+                at,
+                reason,
+                payload["round"],
             )
         )
     elif action == Action.RECOMMENDATION_ADDED:
-        ws.recommendations.append(_recommendation(payload["recommendation"]))
+        ws.recommendations.append(decode_recommendation(payload["recommendation"]))
     elif action == Action.RECOMMENDATION_CHANGED:
-        rec = _recommendation(payload["recommendation"])
+        rec = decode_recommendation(payload["recommendation"])
         ws.recommendations = [rec if r.number == rec.number else r for r in ws.recommendations]
+    elif action == Action.FACTUAL_ACCURACY_CHANGED:
+        ws.factual_accuracy = decode_check(payload["factual_accuracy"])
+    elif action == Action.PUBLICATION_CHANGED:
+        ws.publication = decode_publication(payload["publication"])
+    elif action == Action.RATING_RECORDED:
+        ws.rating = payload["rating"]
     return ws
 
 

@@ -7,11 +7,12 @@ records a :class:`DomainEvent` for the audit trail.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from workflow.domain.events import Action, DomainEvent
+from workflow.domain.factual_accuracy import FactualAccuracyCheck, encode_check
 from workflow.domain.fuzzy_dates import FuzzyDate
 from workflow.domain.joint_decisions import (
     Decision,
@@ -19,7 +20,8 @@ from workflow.domain.joint_decisions import (
     DocumentKind,
     JointDocument,
 )
-from workflow.domain.recommendations import Recommendation
+from workflow.domain.publication import Publication, encode_publication
+from workflow.domain.recommendations import Recommendation, encode_recommendation
 from workflow.domain.stages import Priority, ScopingDecision, Stage, WorkStreamKind
 from workflow.domain.working_days import Jurisdiction
 
@@ -33,6 +35,7 @@ EDITABLE_FIELDS = (
     "expected_publication",
     "summary",
     "missing",
+    "fieldwork_team",
 )
 
 
@@ -62,6 +65,10 @@ class WorkStream:
     )
     report: JointDocument = field(default_factory=lambda: JointDocument(DocumentKind.REPORT))
     recommendations: list[Recommendation] = field(default_factory=list)
+    fieldwork_team: tuple[str, ...] = ()  # usernames: who may not sign off the FA check
+    factual_accuracy: FactualAccuracyCheck | None = None
+    publication: Publication = field(default_factory=Publication)
+    rating: str | None = None
     version: int = 0
     pending: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
 
@@ -122,6 +129,7 @@ class WorkStream:
     def record_decision(self, kind: DocumentKind, record: DecisionRecord) -> None:
         doc = self.document(kind)
         doc.check_decision(record.body, record.decision, record.version, record.comment)
+        record = replace(record, round=doc.round)
         doc.decisions.append(record)
         self.record(
             DomainEvent(
@@ -136,23 +144,16 @@ class WorkStream:
                     "kind": kind.value,
                     "decision": record.decision.value,
                     "version": record.version,
+                    "round": record.round,
                 },
             )
         )
 
-    def add_recommendation(
-        self, rec: Recommendation, actor: str, body: str | None, at: datetime
+    def change(
+        self, action: Action, actor: str, body: str | None, at: datetime, **payload: Any
     ) -> None:
-        self.recommendations.append(rec)
-        self.record(
-            DomainEvent(
-                Action.RECOMMENDATION_ADDED,
-                actor,
-                body,
-                at,
-                payload={"recommendation": encode_recommendation(rec)},
-            )
-        )
+        """Record a change to the report's journey (see :mod:`report_journey`)."""
+        self.record(DomainEvent(action, actor, body, at, self.state, self.state, payload=payload))
 
     def drain(self) -> list[DomainEvent]:
         events, self.pending = self.pending, []
@@ -192,11 +193,14 @@ class WorkStream:
             "scoping_decision": self.scoping_decision.value if self.scoping_decision else None,
             "documents": self.encoded_documents(),
             "recommendations": [encode_recommendation(r) for r in self.recommendations],
+            "factual_accuracy": encode_check(self.factual_accuracy),
+            "publication": encode_publication(self.publication),
+            "rating": self.rating,
         }
 
 
 def encode_field(name: str, value: Any) -> Any:
-    if name in ("supporting", "missing"):
+    if name in ("supporting", "missing", "fieldwork_team"):
         return list(value)
     if name == "expected_publication":
         if value is None:
@@ -219,16 +223,7 @@ def encode_decision(d: DecisionRecord) -> dict[str, Any]:
         "version": d.version,
         "at": d.at.isoformat(),
         "comment": d.comment,
-    }
-
-
-def encode_recommendation(r: Recommendation) -> dict[str, Any]:
-    return {
-        "number": r.number,
-        "text": r.text,
-        "addressed_to": r.addressed_to,
-        "type": r.type.value,
-        "status": r.status.value,
+        "round": d.round,
     }
 
 

@@ -20,11 +20,18 @@ import jinja2
 _LINE_BREAK = re.compile(r"\s*[\r\n]+\s*")
 
 #: The templates shipped, by the name :func:`render` takes.
-TEMPLATE_NAMES = ("stage_entered", "decision_requested", "reminder", "escalation", "published")
+TEMPLATE_NAMES = (
+    "stage_entered",
+    "decision_requested",
+    "reminder",
+    "escalation",
+    "published",
+    "embargoed_copy",
+)
 SUBJECT_PREFIX = "Subject:"
 
 
-def render(name: str, **context: object) -> tuple[str, str]:
+def render(name: str, /, **context: object) -> tuple[str, str]:
     """Render template ``name`` (without ``.txt.j2``) to ``(subject, body)``."""
     text = environment().get_template(f"{name}.txt.j2").render(**context)
     first, _, rest = text.lstrip("\n").partition("\n")

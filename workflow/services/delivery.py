@@ -28,6 +28,7 @@ from workflow.services.directory import people_of
 from workflow.services.outbox import mark_done
 from workflow.services.queries import load_readonly
 from workflow.services.reactions import NOTIFY_TEAM, REQUEST_DECISION
+from workflow.services.reminders import SEND_REMINDER, reminder_messages
 from workflow.store.tables import DeliveryRow, OutboxRow, UserRow
 
 log = logging.getLogger("cjji.delivery")
@@ -61,7 +62,7 @@ def _team_message(
         reason=row.payload.get("reason") or "",
         public_url=rt.settings.public_url,
         lead=ws.lead or "not recorded",
-        participants=", ".join(ws.participants) or "none recorded",
+        participants=list(ws.participants) or ["none recorded"],
     )
     return [_outgoing(row, u, "stage_entered", subject, body) for u in people], None
 
@@ -96,7 +97,19 @@ def _decision_message(
     return out, None
 
 
-COMPOSERS: dict[str, Composer] = {NOTIFY_TEAM: _team_message, REQUEST_DECISION: _decision_message}
+def _reminder_message(
+    rt: Runtime, session: Session, row: OutboxRow, ws: WorkStream
+) -> tuple[list[Outgoing], str | None]:
+    messages, skipped = reminder_messages(rt, session, row.payload, ws)
+    outgoing = [_outgoing(row, user, name, subject, text) for user, name, subject, text in messages]
+    return outgoing, skipped
+
+
+COMPOSERS: dict[str, Composer] = {
+    NOTIFY_TEAM: _team_message,
+    REQUEST_DECISION: _decision_message,
+    SEND_REMINDER: _reminder_message,
+}
 
 
 def _outgoing(row: OutboxRow, user: UserRow, template: str, subject: str, body: str) -> Outgoing:

@@ -25,7 +25,7 @@ from pydantic import (
 from workflow.bootstrap import Runtime
 from workflow.domain.bodies import BodyRegistry
 from workflow.domain.errors import InvalidInput, UnknownBody
-from workflow.domain.stages import Priority, WorkStreamKind
+from workflow.domain.stages import TERMINAL_STAGES, Priority, WorkStreamKind
 from workflow.domain.working_days import Jurisdiction
 from workflow.services.actors import Actor
 from workflow.services.streams import REF_PATTERN, clean_fields, new_stream
@@ -176,6 +176,9 @@ def import_programme(rt: Runtime, actor: Actor, path: Path) -> ImportResult:
                 result.created.append(entry.ref)
                 continue
             ws = uow.streams.get(entry.ref)
+            if ws.state in TERMINAL_STAGES:  # finished work is history: the plan cannot edit it
+                result.unchanged.append(entry.ref)
+                continue
             changes = ws.edit(
                 actor.name,
                 actor.body,

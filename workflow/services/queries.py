@@ -128,6 +128,7 @@ def show_stream(rt: Runtime, key: str) -> dict[str, Any]:
             select(WorkStreamRow.ref).where(col(WorkStreamRow.parent_ref) == ws.ref)
         ).all()
     ctx = MoveContext("preview", ws.lead, datetime.now(UTC))
+    snapshot = ws.snapshot()
     moves = {
         t.value: lifecycle.unmet_conditions(ws, t, ctx)
         for t in lifecycle.allowed_triggers(ws.state)
@@ -145,7 +146,11 @@ def show_stream(rt: Runtime, key: str) -> dict[str, Any]:
         "scoping_decision": ws.scoping_decision.value if ws.scoping_decision else None,
         "terms_of_reference": ws.terms_of_reference.current,
         "report": ws.report.current,
-        "recommendations": ws.snapshot()["recommendations"],
+        "recommendations": snapshot["recommendations"],
+        "fieldwork_team": list(ws.fieldwork_team),
+        "factual_accuracy": snapshot["factual_accuracy"],
+        "publication": snapshot["publication"],
+        "rating": ws.rating,
         "moves": {t: {"possible": not unmet, "unmet": unmet} for t, unmet in moves.items()},
         "created_at": row.created_at.isoformat(),
         "updated_at": row.updated_at.isoformat(),

@@ -12,6 +12,7 @@ from workflow.domain.events import Action, DomainEvent
 from workflow.domain.joint_decisions import DocumentKind
 from workflow.domain.stages import Stage
 from workflow.domain.workstream import WorkStream
+from workflow.services import deadlines
 from workflow.store.uow import UnitOfWork
 
 NOTIFY_TEAM = "cjji.notify_team"
@@ -41,6 +42,7 @@ def react(uow: UnitOfWork, ws: WorkStream, events: Sequence[DomainEvent]) -> Non
                 kind is DocumentKind.TERMS_OF_REFERENCE and ws.state is Stage.SCOPING
             ):
                 _request_decisions(uow, ws, kind, event)
+    deadlines.on_events(uow, ws, events)  # deadlines open and close with the move
 
 
 def _request_decisions(

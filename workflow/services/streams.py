@@ -61,8 +61,8 @@ def clean_fields(rt: Runtime, fields: dict[str, Any]) -> dict[str, Any]:
             out[name] = choice(Priority, value, "priority")
         elif name == "expected_publication":
             out[name] = parse_fuzzy_date(value) if value else None
-        elif name == "missing":
-            out[name] = tuple(value)
+        elif name in ("missing", "fieldwork_team"):
+            out[name] = tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
         else:
             out[name] = value
     if "lead" in out and "supporting" in out:
@@ -162,19 +162,36 @@ def fire_trigger(
     reason: str | None = None,
     decision: str | None = None,
     expected_version: int | None = None,
+    url: str | None = None,
+    version: str | None = None,
 ) -> WorkStream:
     """A person's move. Moves the engine makes by itself cannot be fired by hand."""
     trig = choice(Trigger, trigger, "trigger")
     if trig in lifecycle.AUTOMATIC_TRIGGERS:
+        when = (
+            "when a body requests changes"
+            if trig is Trigger.SEND_BACK
+            else "when every participating body has approved the draft"
+        )
         raise NotPermitted(
-            f"{trig.value} happens by itself when every body has decided at joint sign-off: "
-            "record decisions with `cjji signoff record`"
+            f"{trig.value} happens by itself {when} at joint sign-off: record decisions with "
+            "`cjji signoff record`"
         )
     scoping = choice(ScopingDecision, decision, "decision") if decision else None
+    if scoping is not None and trig is not Trigger.CONCLUDE_SCOPING:
+        raise InvalidInput("--decision goes with conclude_scoping only")
     with rt.uow() as uow:
         ws = _load(uow, key, expected_version)
         ensure_may_move(ws, actor, rt.bodies)
-        ctx = MoveContext(actor.name, actor.body, rt.clock(), reason, scoping)
+        ctx = MoveContext(
+            actor.name,
+            actor.body,
+            rt.clock(),
+            reason,
+            scoping,
+            url,
+            version.strip().lower() if version else None,
+        )
         lifecycle.fire(ws, trig, ctx)
         if scoping is ScopingDecision.PROCEED:
             _spawn_inspection(rt, uow, actor, ws)

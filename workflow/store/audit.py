@@ -85,7 +85,7 @@ def as_utc(moment: datetime) -> datetime:
 
 
 t = AuditEventRow.__table__  # type: ignore[attr-defined]
-_LINK_COLUMNS = [t.c[name] for name in ChainLink.__slots__]
+_LINK_COLUMNS = [t.c[name] for name in ChainLink._fields]
 
 
 def iter_links(session: Session, batch: int = 5000) -> Iterator[ChainLink]:
@@ -97,8 +97,9 @@ def iter_links(session: Session, batch: int = 5000) -> Iterator[ChainLink]:
         ).all()
         if not rows:
             return
+        make = ChainLink._make
         for r in rows:
-            yield ChainLink(*r)
+            yield make(r)
         last = rows[-1][0]
 
 

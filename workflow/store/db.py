@@ -25,7 +25,7 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, writer: bool = True, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -44,17 +44,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
+    # Readers start deferred transactions and never queue behind a writer (WAL mode).
+    begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(begin)
 
     return engine
 
 
 @cache
-def engine_for(url: str) -> Engine:
-    """One engine (and pool) per URL per process."""
-    return make_engine(url)
+def engine_for(url: str, writer: bool = True) -> Engine:
+    """One engine (and pool) per URL and purpose per process."""
+    return make_engine(url, writer=writer)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

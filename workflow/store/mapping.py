@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from workflow.domain.factual_accuracy import decode_check, encode_check
 from workflow.domain.fuzzy_dates import FuzzyDate
 from workflow.domain.joint_decisions import (
     Decision,
@@ -12,11 +13,8 @@ from workflow.domain.joint_decisions import (
     DocumentKind,
     JointDocument,
 )
-from workflow.domain.recommendations import (
-    Recommendation,
-    RecommendationStatus,
-    RecommendationType,
-)
+from workflow.domain.publication import decode_publication, encode_publication
+from workflow.domain.recommendations import decode_recommendation
 from workflow.domain.stages import Priority, ScopingDecision, Stage, WorkStreamKind
 from workflow.domain.working_days import Jurisdiction
 from workflow.domain.workstream import WorkStream
@@ -36,6 +34,7 @@ def _document(kind: DocumentKind, data: dict[str, Any]) -> JointDocument:
                 d["version"],
                 datetime.fromisoformat(d["at"]),
                 d.get("comment"),
+                d["round"],
             )
             for d in data.get("decisions", [])
         ],
@@ -72,15 +71,13 @@ def stream_from_row(row: WorkStreamRow, recommendations: list[RecommendationRow]
         ),
         report=_document(DocumentKind.REPORT, docs.get("report", {})),
         recommendations=[
-            Recommendation(
-                r.number,
-                r.text,
-                r.addressed_to,
-                RecommendationType(r.type),
-                RecommendationStatus(r.status),
-            )
+            decode_recommendation(r.details)
             for r in sorted(recommendations, key=lambda r: r.number)
         ],
+        fieldwork_team=tuple(row.fieldwork_team or ()),
+        factual_accuracy=decode_check(row.factual_accuracy),
+        publication=decode_publication(row.publication),
+        rating=row.rating,
         version=row.version,
     )
 
@@ -103,3 +100,7 @@ def copy_to_row(ws: WorkStream, row: WorkStreamRow) -> None:
     row.withdrawn_reason = ws.withdrawn_reason
     row.scoping_decision = ws.scoping_decision.value if ws.scoping_decision else None
     row.documents = ws.encoded_documents()
+    row.fieldwork_team = list(ws.fieldwork_team)
+    row.factual_accuracy = encode_check(ws.factual_accuracy)
+    row.publication = encode_publication(ws.publication)
+    row.rating = ws.rating

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from workflow.domain.errors import Conflict, NotFound
+from workflow.domain.recommendations import Recommendation, encode_recommendation
 from workflow.domain.workstream import WorkStream
 from workflow.store.mapping import copy_to_row, stream_from_row
 from workflow.store.tables import RecommendationRow, StreamBodyRow, WorkStreamRow
@@ -19,6 +20,7 @@ class WorkStreamRepository:
         self._lock_rows = lock_rows  # SELECT … FOR UPDATE; SQLite's BEGIN IMMEDIATE already locks
         self._rows: dict[str, WorkStreamRow] = {}
         self.seen: dict[str, WorkStream] = {}
+        self._loaded_recommendations: dict[str, list[Recommendation]] = {}
 
     def _find(self, key: str | int) -> WorkStreamRow | None:
         query = select(WorkStreamRow)
@@ -40,6 +42,7 @@ class WorkStreamRepository:
         ).scalars()
         ws = stream_from_row(row, list(recs))
         self._rows[ws.ref] = row
+        self._loaded_recommendations[ws.ref] = list(ws.recommendations)
         self.seen[ws.ref] = ws
         return ws
 
@@ -98,6 +101,8 @@ class WorkStreamRepository:
             self.session.add(StreamBodyRow(stream_id=row.id, body=body, role=role))
 
     def _write_recommendations(self, row: WorkStreamRow, ws: WorkStream) -> None:
+        if self._loaded_recommendations.get(ws.ref) == ws.recommendations:
+            return  # the common case: a move that leaves the register alone
         stored = {
             r.number: r
             for r in self.session.execute(
@@ -114,5 +119,8 @@ class WorkStreamRepository:
                 addressed_to=rec.addressed_to,
             )
             r.text, r.type, r.addressed_to = rec.text, rec.type.value, rec.addressed_to
-            r.status = rec.status.value
+            r.status, r.owner, r.due = rec.status.value, rec.owner, rec.due
+            r.created_on, r.closed_on = rec.created_on, rec.closed_on
+            r.details = encode_recommendation(rec)
             self.session.add(r)
+        self._loaded_recommendations[ws.ref] = list(ws.recommendations)

@@ -44,6 +44,12 @@ class WorkStreamRow(SQLModel, table=True):
     withdrawn_reason: str | None = None
     scoping_decision: str | None = Field(default=None, max_length=32)
     documents: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    fieldwork_team: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    factual_accuracy: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    publication: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    rating: str | None = Field(default=None, max_length=32)
     version: int = 0
     created_at: datetime
     updated_at: datetime
@@ -84,8 +90,15 @@ class RecommendationRow(SQLModel, table=True):
     number: int
     text: str = Field(sa_column=Column(Text, nullable=False))
     type: str = Field(max_length=32)
-    addressed_to: str = Field(max_length=32)
-    status: str = Field(default="open", max_length=16)
+    addressed_to: str = Field(max_length=200)
+    status: str = Field(default="open", max_length=16, index=True)
+    owner: str | None = None
+    due: date | None = None
+    created_on: date | None = None
+    closed_on: date | None = None
+    #: The whole recommendation (response, reviews, evidence…); the columns above are for
+    #: queries across the programme.
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class AuditEventRow(SQLModel, table=True):

@@ -104,7 +104,9 @@ class UnitOfWork:
             chained.append((ref, events))
         for row in self._outbox:
             # Published right after commit: the relay leaves it alone until the lease ends.
-            row.lease_until = now + timedelta(seconds=self._lease) if self._publisher else None
+            if self._publisher is not None:
+                row.lease_until, row.published_at = now + timedelta(seconds=self._lease), now
+                row.attempts = 1
             self.session.add(row)
         chained += [(stream_ref, [event]) for stream_ref, event in self._loose_events]
         # The chain head is locked last so that concurrent writers queue on it briefly.

@@ -1,0 +1,67 @@
+"""Helpers for the API and page tests: an app on a test runtime, people with passwords
+and tokens, and a browser-like client that signs in through the real form."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from workflow.api.app import create_app
+from workflow.bootstrap import Runtime
+from workflow.services import access, programme
+from workflow.services.actors import Actor
+
+PROGRAMME = Path(__file__).resolve().parents[2] / "config/programmes/cjji-2021-23.yaml"
+PASSWORD = "correct horse battery staple"
+SETUP = Actor("test set-up", None)
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def app_for(rt: Runtime) -> FastAPI:
+    return create_app(rt)
+
+
+def api(rt: Runtime, username: str | None = None) -> TestClient:
+    """A client of the API, with ``username``'s token if one is given."""
+    client = TestClient(app_for(rt), raise_server_exceptions=True)
+    if username is not None:
+        token = access.create_token(rt, SETUP, username, f"test token of {username}").token
+        client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+def import_programme(rt: Runtime) -> None:
+    programme.import_programme(rt, SETUP, PROGRAMME)
+
+
+def with_password(rt: Runtime, *usernames: str) -> None:
+    for username in usernames:
+        access.set_password(rt, SETUP, username, PASSWORD)
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF.search(html)
+    assert found is not None, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def browser(rt: Runtime, username: str | None = None) -> TestClient:
+    """A client that keeps cookies like a browser, signed in through the sign-in form."""
+    client = TestClient(app_for(rt), follow_redirects=False)
+    if username is not None:
+        with_password(rt, username)
+        page = client.get("/sign-in")
+        done = client.post(
+            "/sign-in",
+            data={
+                "username": username,
+                "password": PASSWORD,
+                "csrf_token": csrf_of(page.text),
+                "next": "/programme",
+            },
+        )
+        assert done.status_code == 303, done.text
+    return client

@@ -1,0 +1,175 @@
+"""From drafting through factual accuracy, sign-off, embargo and publication to closed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from tests.conftest import Clock
+from tests.integration.walk import (
+    LEAD,
+    agree_terms,
+    approve_all,
+    check_facts,
+    create,
+    publish,
+    to_signoff,
+)
+from workflow.bootstrap import Runtime
+from workflow.domain.errors import NotPermitted, TransitionRefused
+from workflow.domain.stages import Stage
+from workflow.services import documents, embargo, queries, register, report, streams
+from workflow.store.tables import OutboxRow
+
+
+def test_publication_is_refused_for_a_version_not_every_body_approved(
+    rt: Runtime, clock: Clock
+) -> None:
+    create(rt)
+    approved = to_signoff(rt)
+    approve_all(rt, "mappa", approved)
+    report.schedule_publication(rt, LEAD, "mappa", clock.now + timedelta(days=10))
+    report.add_embargo_recipient(
+        rt,
+        LEAD,
+        "mappa",
+        name="Minister's office",
+        email="minister@justice.example",
+        kind="minister",
+    )
+    report.send_embargoed_copy(rt, LEAD, "mappa")
+    with pytest.raises(TransitionRefused, match="must be the one every body approved"):
+        report.publish(rt, LEAD, "mappa", url="https://example.gov.uk/r", version="b" * 64)
+    ws = report.publish(rt, LEAD, "mappa", url="https://example.gov.uk/r", version=approved)
+    assert ws.state is Stage.FOLLOW_UP
+    shown = queries.show_stream(rt, "mappa")["publication"]
+    assert (shown["url"], shown["version"]) == ("https://example.gov.uk/r", approved)
+
+
+def test_the_embargo_date_is_working_days_before_publication_and_access_is_logged(
+    rt: Runtime, clock: Clock
+) -> None:
+    create(rt)
+    approve_all(rt, "mappa", to_signoff(rt))
+    # Publication on Wednesday 4 January 2023: counting back skips the 2 January holiday.
+    embargo_on = report.schedule_publication(
+        rt, LEAD, "mappa", clock.now.replace(year=2023, month=1, day=4)
+    )
+    assert embargo_on == date(2022, 12, 29)  # counting back: 3 Jan, 30 Dec, 29 Dec
+    report.add_embargo_recipient(
+        rt, LEAD, "mappa", name="Press", email="press@example.org", kind="press"
+    )
+    report.send_embargoed_copy(rt, LEAD, "mappa")
+    version = queries.show_stream(rt, "mappa")["report"]
+    token = report.embargo_token(rt, "mappa", "press@example.org", version)
+    filename, content = report.open_embargoed_copy(rt, token)
+    assert filename.endswith(".txt")
+    assert content == b"Draft report v1"
+    (access,) = queries.audit_log(rt, "mappa", action="embargo_accessed")
+    assert access["actor"] == "press@example.org"
+    with pytest.raises(NotPermitted, match="not valid"):
+        report.open_embargoed_copy(rt, token[:-2] + "xx")
+
+
+def test_the_whole_journey_closes_only_when_every_recommendation_is_closed_or_carried(
+    rt: Runtime, clock: Clock
+) -> None:
+    create(rt)
+    create(rt, ref="mappa-follow-up")
+    agree_terms(rt, "mappa")
+    streams.fire_trigger(rt, LEAD, "mappa", "start_fieldwork")
+    streams.fire_trigger(rt, LEAD, "mappa", "start_drafting")
+    report.add_recommendation(
+        rt,
+        LEAD,
+        "mappa",
+        text="Publish a response",
+        addressed_to="Police and crime commissioners",
+        clock="pcc_response",
+    )
+    report.add_recommendation(
+        rt,
+        LEAD,
+        "mappa",
+        text="Share risk information",
+        addressed_to="Chief constables",
+        type="area_for_improvement",
+    )
+    version = documents.register_document(rt, LEAD, "mappa", "report", b"Draft v1").version
+    check_facts(rt, "mappa")
+    streams.fire_trigger(rt, LEAD, "mappa", "submit_for_signoff")
+    approve_all(rt, "mappa", version)
+    publish(rt, "mappa", clock.now + timedelta(days=14))
+    rows = register.register(rt, clock.now.date(), ref="mappa")
+    assert rows[0]["statutory_due"] == (clock.now.date() + timedelta(days=56)).isoformat()
+    with pytest.raises(TransitionRefused, match=r"2 recommendation\(s\) still open"):
+        streams.fire_trigger(rt, LEAD, "mappa", "close")
+    report.respond_to_recommendation(
+        rt,
+        LEAD,
+        "mappa",
+        1,
+        response="agreed",
+        owner="PCC",
+        action_plan="Publish on the website",
+        due=date(2022, 3, 7),
+    )
+    report.review_recommendation(rt, LEAD, "mappa", 1, judgement="good_progress")
+    report.close_recommendation(rt, LEAD, "mappa", 1, evidence="Response published")
+    report.carry_recommendation(rt, LEAD, "mappa", 2, into="mappa-follow-up")
+    clock.advance(days=200)
+    assert streams.fire_trigger(rt, LEAD, "mappa", "close").state is Stage.CLOSED
+    final = {r["number"]: r for r in register.register(rt, clock.now.date(), ref="mappa")}
+    assert final[1]["status"] == "closed"
+    assert final[2]["carried_to"] == "mappa-follow-up"
+    assert queries.replay_differences(rt) == {}
+    assert queries.verify_audit(rt).ok
+
+
+def test_the_register_ages_open_recommendations_by_owner_and_exports_csv(
+    rt: Runtime, clock: Clock
+) -> None:
+    create(rt)
+    agree_terms(rt, "mappa")
+    streams.fire_trigger(rt, LEAD, "mappa", "start_fieldwork")
+    streams.fire_trigger(rt, LEAD, "mappa", "start_drafting")
+    report.add_recommendation(rt, LEAD, "mappa", text="A", addressed_to="HMPPS")
+    clock.advance(days=3)
+    report.add_recommendation(rt, LEAD, "mappa", text="B", addressed_to="HMPPS")
+    rows = register.register(rt, date(2022, 2, 10))
+    assert [r["days_open"] for r in rows] == [31, 28]
+    assert register.ageing_by_owner(rows) == [
+        {"owner": "HMPPS", "open": 2, "oldest_days": 31, "average_days": 29.5}
+    ]
+    csv = register.as_csv(rows)
+    assert csv.splitlines()[0].startswith("ref,number,type,addressed_to,status")
+    assert len(csv.splitlines()) == 3
+
+
+def test_the_embargoed_copy_goes_by_itself_on_its_day_and_only_once(
+    rt: Runtime, clock: Clock
+) -> None:
+    create(rt)
+    approve_all(rt, "mappa", to_signoff(rt))
+    embargo_on = report.schedule_publication(rt, LEAD, "mappa", clock.now + timedelta(days=14))
+    report.add_embargo_recipient(
+        rt,
+        LEAD,
+        "mappa",
+        name="Inspected force",
+        email="chief@force.example",
+        kind="inspected_body",
+    )
+    assert embargo.send_due_embargoes(rt) == []  # not yet its day
+    clock.now = clock.now.replace(
+        year=embargo_on.year, month=embargo_on.month, day=embargo_on.day, hour=9
+    )
+    assert embargo.send_due_embargoes(rt) == ["mappa"]
+    assert embargo.send_due_embargoes(rt) == []
+    with rt.read() as session:
+        tasks = session.exec(
+            select(OutboxRow.task).where(col(OutboxRow.stream_ref) == "mappa")
+        ).all()
+    assert tasks.count(report.SEND_EMBARGO) == 1

@@ -1,0 +1,1 @@
+"""The HTTP API: a FastAPI app whose routes call the same services as the CLI."""

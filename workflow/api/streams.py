@@ -1,0 +1,246 @@
+"""/api/streams: work streams, their moves, documents, decisions, events and links.
+
+Each route checks who may ask (``access``), calls the service the CLI calls, and shapes
+the answer. The rules themselves (lead body, signatories, guards) live in the services.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response, UploadFile, status
+from fastapi.responses import Response as RawResponse
+
+from workflow.api.deps import Key, Rt, Who
+from workflow.api.schemas import (
+    NO_NUL,
+    AuditEvent,
+    Decided,
+    DecisionRequest,
+    DocumentRecord,
+    DocumentRegistered,
+    OverviewRow,
+    Recommendation,
+    SignoffLink,
+    SignoffLinkRequest,
+    SignoffStatus,
+    StreamCreate,
+    StreamDetail,
+    StreamEdit,
+    TimelineEntry,
+    TransitionRequest,
+)
+from workflow.domain.errors import InvalidInput, NotPermitted
+from workflow.domain.joint_decisions import DocumentKind
+from workflow.domain.stages import Stage
+from workflow.services import access, documents, progress, queries, streams
+
+router = APIRouter(prefix="/api/streams", tags=["work streams"])
+
+Filter = Annotated[str | None, Query(pattern=NO_NUL, max_length=120)]
+
+
+@router.get("", response_model=list[OverviewRow], summary="List work streams")
+def list_streams(
+    rt: Rt,
+    who: Who,
+    state: Annotated[Stage | None, Query(description="Only this state.")] = None,
+    lead: Annotated[str | None, Query(pattern=NO_NUL, max_length=120)] = None,
+    body: Annotated[str | None, Query(pattern=NO_NUL, max_length=120)] = None,
+    plan: Filter = None,
+    overdue: Annotated[bool | None, Query(description="Only those (not) overdue.")] = None,
+) -> list[dict[str, Any]]:
+    """Every work stream with its state, lead, next deadline, overdue flag and the bodies
+    whose decision is awaited. Filters combine."""
+    return progress.overview(
+        rt, state=state.value if state else None, lead=lead, body=body, plan=plan, overdue=overdue
+    )
+
+
+@router.get("/timeline", response_model=list[TimelineEntry], summary="Planned against actual")
+def timeline(rt: Rt, who: Who, plan: Filter = None) -> list[progress.TimelineRow]:
+    """Each work stream's planned publication window and the periods it spent in each state."""
+    return progress.timeline(rt, plan=plan)
+
+
+@router.post("", response_model=StreamDetail, status_code=status.HTTP_201_CREATED, summary="Create")
+def create_stream(rt: Rt, who: Who, data: StreamCreate, response: Response) -> dict[str, Any]:
+    """Create a work stream in scoping. Its lead, if given, must be your own body."""
+    access.require_may_create(who, data.lead, rt)
+    ws = streams.create_stream(
+        rt,
+        who.actor,
+        ref=data.ref,
+        title=data.title,
+        kind=data.kind.value,
+        lead=data.lead,
+        supporting=data.supporting,
+        jurisdiction=data.jurisdiction.value,
+        priority=data.priority.value,
+        expected_publication=data.expected_publication,
+        summary=data.summary,
+        parent_ref=data.parent_ref,
+        plan=data.plan,
+    )
+    response.headers["Location"] = f"/api/streams/{ws.ref}"
+    return queries.show_stream(rt, ws.ref)
+
+
+@router.get("/{key}", response_model=StreamDetail, summary="Show one")
+def show_stream(rt: Rt, who: Who, key: Key) -> dict[str, Any]:
+    """Its data, its state, what blocks each move, and the decisions awaited."""
+    return queries.show_stream(rt, key)
+
+
+@router.patch("/{key}", response_model=StreamDetail, summary="Edit")
+def edit_stream(rt: Rt, who: Who, key: Key, data: StreamEdit) -> dict[str, Any]:
+    """Change its data (the lead body's staff only); every change is audited."""
+    access.require_mover(who, "edit a work stream")
+    changes = data.model_dump(exclude_unset=True, exclude={"expected_version"}, mode="json")
+    changes = {k: v for k, v in changes.items() if v is not None or k == "lead"}
+    if not changes:
+        raise InvalidInput("nothing to change: give at least one field")
+    ws = streams.edit_stream(rt, who.actor, key, expected_version=data.expected_version, **changes)
+    return queries.show_stream(rt, ws.ref)
+
+
+@router.post("/{key}/transitions", response_model=StreamDetail, summary="Move it")
+def fire(rt: Rt, who: Who, key: Key, data: TransitionRequest) -> dict[str, Any]:
+    """Fire a trigger (the lead body's staff only); 409 names each unmet condition."""
+    access.require_mover(who, f"move a work stream ({data.trigger.value})")
+    ws = streams.fire_trigger(
+        rt,
+        who.actor,
+        key,
+        data.trigger.value,
+        reason=data.reason,
+        decision=data.decision.value if data.decision else None,
+        expected_version=data.expected_version,
+    )
+    return queries.show_stream(rt, ws.ref)
+
+
+@router.get("/{key}/documents", response_model=list[DocumentRecord], summary="Documents")
+def list_documents(rt: Rt, who: Who, key: Key) -> list[dict[str, Any]]:
+    """Every version of the terms of reference and the report, with each body's decisions."""
+    documents_: list[dict[str, Any]] = progress.stream_record(rt, key)["documents"]
+    return documents_
+
+
+@router.post(
+    "/{key}/documents/{kind}",
+    response_model=DocumentRegistered,
+    status_code=status.HTTP_201_CREATED,
+    summary="Upload a version",
+)
+def upload(rt: Rt, who: Who, key: Key, kind: DocumentKind, file: UploadFile) -> dict[str, Any]:
+    """Register a new version (multipart field ``file``); its SHA-256 names it."""
+    access.require_mover(who, "register a document version")
+    content = file.file.read(documents.MAX_DOCUMENT_BYTES + 1)
+    result = documents.register_document(rt, who.actor, key, kind.value, content, file.filename)
+    return {
+        "ref": result.stream.ref,
+        "kind": kind,
+        "version": result.version,
+        "new": result.new,
+        "state": result.stream.state,
+    }
+
+
+@router.get(
+    "/{key}/documents/{kind}/{version}",
+    response_class=RawResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+    summary="Download a version",
+)
+def download(
+    rt: Rt,
+    who: Who,
+    key: Key,
+    kind: DocumentKind,
+    version: Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")],
+) -> RawResponse:
+    """The text of one registered version, as it was uploaded."""
+    filename, content = progress.document_content(rt, key, kind.value, version)
+    name = (filename or f"{kind.value}-{version[:12]}.txt").encode("ascii", "replace").decode()
+    name = name.replace('"', "").replace("?", "_")
+    return RawResponse(
+        content,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/{key}/signoff", response_model=SignoffStatus, summary="Sign-off status")
+def signoff_status(rt: Rt, who: Who, key: Key) -> dict[str, Any]:
+    """Which bodies have approved the current version, and which are awaited."""
+    data = queries.show_stream(rt, key)
+    return {
+        "ref": data["ref"],
+        "state": data["state"],
+        "participants": [data["lead"], *data["supporting"]] if data["lead"] else data["supporting"],
+        "outstanding": data["outstanding"],
+    }
+
+
+@router.post("/{key}/decisions", response_model=Decided, summary="Record a decision")
+def decide(rt: Rt, who: Who, key: Key, data: DecisionRequest) -> dict[str, Any]:
+    """Record your body's decision on one version (its signatory or deputy only)."""
+    access.require_decider(who, "record a decision")
+    result = documents.record_decision(
+        rt,
+        who.actor,
+        key,
+        body=data.body,
+        decision=data.decision.value,
+        version=data.version,
+        kind=data.kind.value,
+        comment=data.comment,
+    )
+    ws = result.stream
+    return {
+        "ref": ws.ref,
+        "state": ws.state,
+        "moved_to": result.moved_to,
+        "outstanding": queries.outstanding_decisions(ws),
+    }
+
+
+@router.post(
+    "/{key}/signoff-links",
+    response_model=SignoffLink,
+    status_code=status.HTTP_201_CREATED,
+    summary="Issue a sign-off link",
+)
+def signoff_link(rt: Rt, who: Who, key: Key, data: SignoffLinkRequest) -> dict[str, Any]:
+    """A signed, expiring, single-use link to the decision form of one body's signatory,
+    for the current version (administrators and the lead body's staff)."""
+    record = queries.show_stream(rt, key)
+    if not who.is_admin:
+        access.require_mover(who, "issue a sign-off link")
+        if who.body != record["lead"]:
+            raise NotPermitted(f"only {record['lead']}'s staff issue links for {record['ref']}")
+    field = "terms_of_reference" if data.kind is DocumentKind.TERMS_OF_REFERENCE else "report"
+    version = record[field]
+    if version is None:
+        raise InvalidInput(f"{record['ref']} has no {data.kind.value} version to decide on yet")
+    token, expires = access.issue_signoff_link(
+        rt, data.username, record["ref"], data.body, data.kind.value, version
+    )
+    return {"url": access.signoff_link_url(rt, token), "expires_at": expires}
+
+
+@router.get("/{key}/events", response_model=list[AuditEvent], summary="Its audit events")
+def events(
+    rt: Rt, who: Who, key: Key, limit: Annotated[int, Query(ge=1, le=10_000)] = 500
+) -> list[dict[str, Any]]:
+    """The work stream's events, oldest first."""
+    return queries.audit_log(rt, key, limit=limit)
+
+
+@router.get(
+    "/{key}/recommendations", response_model=list[Recommendation], summary="Recommendations"
+)
+def recommendations(rt: Rt, who: Who, key: Key) -> list[dict[str, Any]]:
+    recs: list[dict[str, Any]] = queries.show_stream(rt, key)["recommendations"]
+    return recs

@@ -1,0 +1,163 @@
+"""`cjji tokens …`, `cjji users passwd` and `cjji serve`: access from the command line.
+
+The command line is the local administrator's tool: it acts as "USER (cli)" and is
+audited like any other change.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import Annotated
+from urllib.parse import urlsplit
+
+import typer
+
+from config.settings import get_settings
+from workflow.cli.output import JsonFlag, output, runtime, say, table
+from workflow.domain.errors import InvalidInput
+from workflow.services import access
+from workflow.services.actors import Actor as Acting
+
+tokens = typer.Typer(help="API tokens for scripts: create, list, revoke.", no_args_is_help=True)
+
+
+def _admin(actor: str) -> Acting:
+    return Acting.of(actor or f"{getpass.getuser()} (cli)", None, runtime().bodies)
+
+
+@tokens.command("create")
+def tokens_create(
+    username: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    label: Annotated[str, typer.Option(help="What uses it, e.g. 'nightly report'.")],
+    days: Annotated[
+        int | None, typer.Option(min=1, max=3650, help="Lifetime in days; default: until revoked.")
+    ] = None,
+    actor: Annotated[str, typer.Option(help="Who records this.")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an API token and print it once (only its hash is kept)."""
+    issued = access.create_token(runtime(), _admin(actor), username, label, days)
+    data = {
+        "id": issued.id,
+        "token": issued.token,
+        "username": issued.username,
+        "label": issued.label,
+        "expires_at": issued.expires_at.isoformat() if issued.expires_at else None,
+    }
+
+    def human() -> None:
+        sys.stdout.write(issued.token + "\n")
+        sys.stderr.write(
+            f"token {issued.id} for {issued.username} ({issued.label}); it is shown once: "
+            "send it as 'Authorization: Bearer TOKEN'\n"
+        )
+
+    output(as_json, data, human)
+
+
+@tokens.command("list")
+def tokens_list(
+    username: Annotated[str | None, typer.Argument(help="Only this user's.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Every token (never the secret itself): who, what for, and whether revoked."""
+    rows = access.list_tokens(runtime(), username)
+    data = [
+        {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows
+    ]
+    output(
+        as_json,
+        data,
+        lambda: table(
+            f"{len(rows)} token(s)",
+            ["id", "user", "label", "starts with", "created", "expires", "revoked"],
+            [
+                (
+                    r["id"],
+                    r["username"],
+                    r["label"],
+                    r["prefix"] + "…",
+                    str(r["created_at"])[:16],
+                    str(r["expires_at"] or "never")[:16],
+                    str(r["revoked_at"] or "")[:16],
+                )
+                for r in rows
+            ],
+        ),
+    )
+
+
+@tokens.command("revoke")
+def tokens_revoke(
+    token_id: Annotated[int, typer.Argument(help="The id `cjji tokens list` shows.")],
+    actor: Annotated[str, typer.Option(help="Who records this.")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Revoke a token: it stops working at once."""
+    access.revoke_token(runtime(), _admin(actor), token_id)
+    output(as_json, {"revoked": token_id}, lambda: say(f"token {token_id} revoked"))
+
+
+def passwd(
+    username: Annotated[str, typer.Argument(help="Whose password.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    actor: Annotated[str, typer.Option(help="Who records this.")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Set a person's password for the web pages (asked for twice, never echoed)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"New password for {username}: ")
+        if getpass.getpass("Again: ") != password:
+            raise InvalidInput("the two passwords differ: nothing was changed")
+    access.set_password(runtime(), _admin(actor), username, password)
+    output(as_json, {"username": username, "password": "set"}, lambda: say("password set"))
+
+
+def _address(host: str | None, port: int | None) -> tuple[str, int]:
+    public = urlsplit(get_settings().public_url)
+    return host or public.hostname or "127.0.0.1", port or public.port or 8000
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Default: the host of CJJI_PUBLIC_URL.")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: the port of CJJI_PUBLIC_URL.")] = None,
+) -> None:
+    """Serve the web pages and the HTTP API (OpenAPI at /docs) until stopped."""
+    serve_web(host, port)
+
+
+def serve_web(host: str | None = None, port: int | None = None) -> None:
+    import uvicorn
+
+    from workflow.api.app import create_app
+
+    bind_host, bind_port = _address(host, port)
+    app = create_app(runtime())
+    say(
+        f"web pages and API at http://{bind_host}:{bind_port}/ "
+        f"(API documentation at /docs); Ctrl-C stops it"
+    )
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level="info")
+
+
+#: The demo people named when `cjji run` prints how to sign in, by what each can do.
+DEMO_LOGINS = (
+    ("admin", "administrator: sees everything, the audit log"),
+    ("lead.hmiprobation", "inspector of HMI Probation: moves the work streams it leads"),
+    ("signatory.hmicfrs", "signatory of HMICFRS: records its decisions"),
+)
+
+
+def demo_sign_in(usernames: list[str]) -> None:
+    """Give the demo people the demo password, and say how to sign in."""
+    access.set_demo_passwords(runtime(), usernames)
+    host, port = _address(None, None)
+    say(f"Open http://{host}:{port}/ and sign in with password {access.DEMO_PASSWORD} as:")
+    for username, what in DEMO_LOGINS:
+        say(f"  {username:<20} {what}")
+    say("  (every demo person in config/people.demo.yaml has the same password)")

@@ -1,0 +1,1 @@
+"""Server-rendered pages for people auditing progress, in the GOV.UK Design System."""

@@ -1,0 +1,449 @@
+"""The pages: sign in, the programme overview and its timeline, a work stream, the
+decisions awaited from your body, sign-off links, and the audit log.
+
+Like the API's routes, each page asks ``access`` who may see or do what and calls the
+services; forms are plain HTML posts (no JavaScript needed) carrying a CSRF token.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from workflow.api.deps import Rt
+from workflow.api.errors import audit_if_refused, classify
+from workflow.domain.errors import InvalidInput, WorkflowError
+from workflow.domain.events import Action
+from workflow.domain.joint_decisions import DocumentKind
+from workflow.domain.stages import Stage
+from workflow.services import access, documents, progress, queries
+from workflow.services.access import Unauthenticated
+from workflow.store.audit import as_utc
+from workflow.web import charts
+from workflow.web.auth import (
+    MaybeViewer,
+    Viewer,
+    check_form,
+    clear_session,
+    finish,
+    form_binding,
+    set_session,
+)
+from workflow.web.rendering import render
+
+router = APIRouter(include_in_schema=False)
+Ref = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,120}$")]
+FormText = Annotated[str, Form(max_length=10_000)]
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect to another one."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/programme"
+    return target
+
+
+# -- signing in and out ----------------------------------------------------------------
+@router.get("/")
+def home() -> RedirectResponse:
+    return _see_other("/programme")
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request, rt: Rt, who: MaybeViewer, next: str = "") -> Response:
+    if who is not None:
+        return _see_other(_safe_next(next))
+    form_binding(request, rt)
+    page = render(request, "sign_in.html", {"title": "Sign in", "next": next, "username": ""})
+    return finish(request, rt, page)
+
+
+@router.post("/sign-in")
+def sign_in(
+    request: Request,
+    rt: Rt,
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    check_form(request, rt, csrf_token)
+    try:
+        who = access.sign_in(rt, username, password)
+    except Unauthenticated as error:
+        form_binding(request, rt)
+        page = render(
+            request,
+            "sign_in.html",
+            {
+                "title": "Sign in",
+                "next": next,
+                "username": username,
+                "errors": [{"text": str(error), "href": "#username"}],
+            },
+            status_code=401,
+        )
+        return finish(request, rt, page)
+    response = _see_other(_safe_next(next))
+    set_session(rt, response, access.start_session(rt, who))
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(
+    request: Request,
+    rt: Rt,
+    who: Viewer,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    check_form(request, rt, csrf_token)
+    secret = request.cookies.get("cjji_session")
+    if secret:
+        access.end_session(rt, secret)
+    response = _see_other("/sign-in")
+    clear_session(response)
+    return response
+
+
+# -- the programme -----------------------------------------------------------------------
+def _overdue(value: str) -> bool | None:
+    if value not in ("", "yes", "no"):
+        raise InvalidInput("overdue is yes, no or empty")
+    return None if not value else value == "yes"
+
+
+def _programme_rows(rt: Rt, state: str, body: str, plan: str, overdue: str) -> list[dict[str, Any]]:
+    return progress.overview(
+        rt,
+        state=state or None,
+        body=body or None,
+        plan=plan or None,
+        overdue=_overdue(overdue),
+    )
+
+
+@router.get("/programme")
+def programme(
+    request: Request,
+    rt: Rt,
+    who: Viewer,
+    state: str = "",
+    body: str = "",
+    plan: str = "",
+    overdue: str = "",
+) -> HTMLResponse:
+    rows = _programme_rows(rt, state, body, plan, overdue)
+    filters = {"state": state, "body": body, "plan": plan, "overdue": overdue}
+    query = urlencode({k: v for k, v in filters.items() if v})
+    return render(
+        request,
+        "programme.html",
+        {
+            "title": "Programme overview",
+            "containerClasses": "cjji-wide",
+            "rows": rows,
+            "filters": filters,
+            "filtered": bool(query),
+            "query": f"?{query}" if query else "",
+            "overdue_count": sum(1 for r in rows if r["overdue"]),
+            "awaiting_count": sum(1 for r in rows if r["awaiting"]),
+            "state_options": [{"value": s.value, "text": charts.label(s)} for s in Stage],
+            "body_options": [{"value": b.code, "text": b.code} for b in rt.bodies],
+            "plan_options": [{"value": p["code"], "text": p["title"]} for p in progress.plans(rt)],
+        },
+    )
+
+
+CSV_COLUMNS = (
+    "ref",
+    "title",
+    "kind",
+    "state",
+    "lead",
+    "supporting",
+    "plan",
+    "expected_publication",
+    "expected_earliest",
+    "expected_latest",
+    "next_deadline",
+    "overdue",
+    "awaiting",
+)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = f"{value.get('due', '')} {value.get('description', '')}".strip()
+    elif isinstance(value, bool):
+        value = "yes" if value else "no"
+    text = "" if value is None else str(value)
+    # A cell a spreadsheet would run as a formula is kept as text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@router.get("/programme.csv")
+def programme_csv(
+    rt: Rt, who: Viewer, state: str = "", body: str = "", plan: str = "", overdue: str = ""
+) -> Response:
+    rows = _programme_rows(rt, state, body, plan, overdue)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in CSV_COLUMNS])
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="programme.csv"'},
+    )
+
+
+@router.get("/programme/timeline")
+def timeline(
+    request: Request,
+    rt: Rt,
+    who: Viewer,
+    state: str = "",
+    body: str = "",
+    plan: str = "",
+    overdue: str = "",
+) -> HTMLResponse:
+    wanted = {r["ref"] for r in _programme_rows(rt, state, body, plan, overdue)}
+    rows = [r for r in progress.timeline(rt, plan=plan or None) if r.ref in wanted]
+    today = as_utc(rt.clock()).date()
+    plan_title = next((p["title"] for p in progress.plans(rt) if p["code"] == plan), None)
+    return render(
+        request,
+        "timeline.html",
+        {
+            "title": "Programme timeline",
+            "rows": rows,
+            "today": today,
+            "plan_title": plan_title,
+            "chart": charts.timeline_svg(rows, today),
+        },
+    )
+
+
+# -- one work stream ---------------------------------------------------------------------
+def _awaited_item(record: dict[str, Any], body: str) -> dict[str, Any] | None:
+    o = record.get("outstanding")
+    if not o or body not in o["awaiting"]:
+        return None
+    return {
+        "ref": record["ref"],
+        "title": record["title"],
+        "state": record["state"],
+        "document": o["document"],
+        "version": o["version"],
+        "awaiting": o["awaiting"],
+    }
+
+
+def _stream_page(
+    request: Request,
+    rt: Rt,
+    who: access.Principal,
+    ref: str,
+    *,
+    notice: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    record = progress.stream_record(rt, ref)
+    visited = {e["to"] for e in record["events"] if e["to"]}
+    decide = _awaited_item(record, who.body) if who.is_decider else None
+    return render(
+        request,
+        "stream.html",
+        {
+            "title": record["title"],
+            "s": record,
+            "lifecycle": charts.lifecycle_svg(record["state"], visited),
+            "decide": decide,
+            "notice": notice,
+            "errors": errors,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/streams/{ref}")
+def stream(request: Request, rt: Rt, who: Viewer, ref: Ref, decided: str = "") -> HTMLResponse:
+    notice = None
+    if decided in ("approve", "request_changes"):
+        notice = f"{who.body}'s decision ({decided.replace('_', ' ')}) is recorded."
+    return _stream_page(request, rt, who, ref, notice=notice)
+
+
+@router.get("/streams/{ref}/documents/{kind}/{version}")
+def document(
+    rt: Rt,
+    who: Viewer,
+    ref: Ref,
+    kind: DocumentKind,
+    version: Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")],
+) -> Response:
+    _, content = progress.document_content(rt, ref, kind.value, version)
+    # Served as plain text, never as HTML: a document's content cannot run in the page.
+    return Response(
+        content,
+        media_type="text/plain; charset=utf-8",
+        headers={"X-Content-Type-Options": "nosniff", "Content-Disposition": "inline"},
+    )
+
+
+@router.post("/streams/{ref}/decisions")
+def decide(
+    request: Request,
+    rt: Rt,
+    who: Viewer,
+    ref: Ref,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    kind: Annotated[str, Form(max_length=40)] = "report",
+    version: Annotated[str, Form(max_length=100)] = "",
+    decision: Annotated[str, Form(max_length=40)] = "",
+    comment: FormText = "",
+) -> Response:
+    check_form(request, rt, csrf_token)
+    try:
+        if not decision:
+            raise InvalidInput("choose approve or request changes")
+        access.require_decider(who, "record a decision")
+        result = documents.record_decision(
+            rt,
+            who.actor,
+            ref,
+            body=who.body,
+            decision=decision,
+            version=version,
+            kind=kind,
+            comment=comment or None,
+        )
+    except WorkflowError as error:
+        audit_if_refused(rt, request, error)
+        status, _, _ = classify(error)
+        return _stream_page(
+            request,
+            rt,
+            who,
+            ref,
+            errors=[{"text": str(error), "href": "#decisions"}],
+            status_code=status,
+        )
+    return _see_other(f"/streams/{result.stream.ref}?decided={decision}#decisions")
+
+
+@router.get("/decisions")
+def decisions(request: Request, rt: Rt, who: Viewer) -> HTMLResponse:
+    access.require_decider(who, "see the decisions awaited from a body")
+    items = []
+    for row in progress.awaiting(rt, who.body):
+        item = _awaited_item(row, who.body)
+        if item:
+            items.append(item)
+    return render(request, "decisions.html", {"title": "Decisions awaited", "items": items})
+
+
+# -- sign-off links --------------------------------------------------------------------
+@router.get("/decide/{token}")
+def decide_link(request: Request, rt: Rt, who: MaybeViewer, token: str) -> Response:
+    grant = access.open_signoff_link(rt, token)
+    stream_ = queries.show_stream(rt, grant.ref)
+    try:
+        _, content = progress.document_content(rt, grant.ref, grant.kind, grant.version)
+        text: str | None = content.decode("utf-8", errors="replace")
+    except WorkflowError:
+        text = None
+    form_binding(request, rt)
+    page = render(
+        request,
+        "decide_link.html",
+        {
+            "title": f"Decision on {stream_['title']}",
+            "grant": grant,
+            "stream": stream_,
+            "content": text,
+            "request_path": request.url.path,
+        },
+    )
+    return finish(request, rt, page)
+
+
+@router.post("/decide/{token}")
+def decide_by_link(
+    request: Request,
+    rt: Rt,
+    who: MaybeViewer,
+    token: str,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    decision: Annotated[str, Form(max_length=40)] = "",
+    comment: FormText = "",
+) -> Response:
+    check_form(request, rt, csrf_token)
+    if not decision:
+        raise InvalidInput("choose approve or request changes, then send the form again")
+    grant = access.open_signoff_link(rt, token)
+    result = access.use_signoff_link(rt, token, decision, comment or None)
+    return render(
+        request,
+        "decided.html",
+        {
+            "title": "Decision recorded",
+            "body": grant.body,
+            "decision": decision,
+            "stream_ref": result.stream.ref,
+            "state": result.stream.state.value,
+        },
+    )
+
+
+# -- the audit log ---------------------------------------------------------------------
+@router.get("/audit")
+def audit(
+    request: Request,
+    rt: Rt,
+    who: Viewer,
+    stream: str = "",
+    action: str = "",
+    actor: str = "",
+    body: str = "",
+    limit: int = 200,
+) -> HTMLResponse:
+    access.require_admin(who, "the audit log")
+    filters = {"stream": stream, "action": action, "actor": actor, "body": body}
+    events = progress.audit_events(
+        rt,
+        stream=stream.strip() or None,
+        action=action or None,
+        actor=actor.strip() or None,
+        body=body or None,
+        limit=max(1, min(limit, 5000)),
+    )
+    return render(
+        request,
+        "audit.html",
+        {
+            "title": "Audit log",
+            "containerClasses": "cjji-wide",
+            "events": events,
+            "filters": filters,
+            "filtered": any(filters.values()),
+            "verification": queries.verify_audit(rt),
+            "action_options": [
+                {"value": a.value, "text": a.value.replace("_", " ")} for a in Action
+            ],
+            "body_options": [{"value": b.code, "text": b.code} for b in rt.bodies],
+        },
+    )
