@@ -161,12 +161,6 @@ def test_a_relay_killed_after_publishing_has_its_rows_published_again_and_each_s
     trail_intact(dep.rt)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine bug: deliver() takes no per-row claim, so two copies of one task that run "
-    "at the same time both send (docs/reliability.md, 'Known gaps')",
-)
 def test_two_copies_of_one_delivery_running_at_the_same_time_send_each_message_once(
     pg_database: str, tmp_path: Path, mail_catcher: MailCatcher, private_broker: PrivateRedis
 ) -> None:

@@ -21,9 +21,9 @@ from tests.integration.deadline_walk import (
     reminder_rows,
     review_to_signoff,
 )
-from tests.integration.walk import LEAD, signatory
+from tests.integration.walk import LEAD, agree_terms, signatory
 from workflow.bootstrap import Runtime
-from workflow.services import deadlines, documents, queries, reminders, streams
+from workflow.services import deadlines, documents, queries, reminders, report, streams
 from workflow.store.deadline_tables import DeadlineRow
 
 MONDAY = datetime(2022, 12, 19, 9, tzinfo=UTC)  # sign-off opens; due Thursday 5 January 2023
@@ -81,10 +81,29 @@ def test_a_work_stream_left_at_sign_off_for_weeks_reminds_each_outstanding_body_
         "overdue-20": deciders,  # Thursday 2 February
         "overdue-25": deciders,  # Thursday 9 February
     }
-    # The inspected body owes the factual accuracy check; its lead chases it.
-    check = {(t, who) for t, _, who in sent(rt, "factual_accuracy_check")}
-    assert {who for _, who in check} == {"lead.hmiprobation", "chief.hmiprobation"}
-    assert ("escalate", "chief.hmiprobation") in check
+
+
+def test_an_unanswered_factual_accuracy_check_is_chased_by_the_lead_then_its_chief(
+    rt: Runtime, clock: Clock
+) -> None:
+    clock.now = MONDAY
+    create_review(rt, "mappa", expected_publication="Autumn 2023")
+    agree_terms(rt, "mappa")
+    streams.fire_trigger(rt, LEAD, "mappa", "start_fieldwork")
+    streams.fire_trigger(rt, LEAD, "mappa", "start_drafting")
+    documents.register_document(rt, LEAD, "mappa", "report", b"Draft of mappa")
+    report.start_factual_accuracy(rt, LEAD, "mappa", ["Avon and Somerset Police"])
+    for day in days(date(2022, 12, 19), date(2023, 2, 10)):
+        clock.now = at_nine(day)
+        reminders.sweep(rt)
+    check = sent(rt, "factual_accuracy_check")
+    assert Counter(check).most_common(1)[0][1] == 1, "a reminder went out twice"
+    # Ten working days from Monday 19 December 2022, skipping 26 and 27 December and 2 January.
+    assert {due for _, due, _ in check} == {"2023-01-05"}
+    # The inspected body owes the check and is not in the directory: the lead chases it,
+    # and the lead's chief inspector hears when it is long overdue.
+    assert {who for _, _, who in check} == {"lead.hmiprobation", "chief.hmiprobation"}
+    assert ("escalate", "chief.hmiprobation") in {(t, who) for t, _, who in check}
 
 
 def test_the_messages_name_the_work_stream_what_is_owed_and_how_to_respond(

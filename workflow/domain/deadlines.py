@@ -30,10 +30,14 @@ PUBLICATION = "publication"
 ESCALATE = "escalate"
 FA_STARTED = "factual_accuracy_started"
 #: Dates the report's journey records as it happens (`cjji fa …`, `cjji publication …`),
-#: so nobody records them by hand with `cjji deadlines milestone`.
-JOURNEY_DATES = frozenset(
-    {FA_STARTED, "factual_accuracy_signed_off", "embargo_sent", "urgent_notification"}
-)
+#: so nobody records them by hand with `cjji deadlines milestone`; each with the step that
+#: records it.
+JOURNEY_DATES = {
+    FA_STARTED: "starting the factual accuracy check (cjji fa start)",
+    "factual_accuracy_signed_off": "signing off the factual accuracy check (cjji fa sign-off)",
+    "embargo_sent": "sending the embargoed copy (cjji publication send-embargo)",
+    "urgent_notification": "recording it (cjji publication urgent-notification)",
+}
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,7 @@ def milestone_names(rules: Iterable[DeadlineRule]) -> list[str]:
             names.add(rule.event)
         if rule.closed_by == "event":
             names.add(rule.closed_by_event)
-    return sorted(names - JOURNEY_DATES)
+    return sorted(names - JOURNEY_DATES.keys())
 
 
 def _day(moment: datetime) -> date:

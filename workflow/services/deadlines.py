@@ -420,6 +420,11 @@ def record_milestone(
     happened); the deadlines that run from it open or move, those it meets close."""
     rules, _ = deadline_config()
     known = rules_of.milestone_names(rules)
+    if name in rules_of.JOURNEY_DATES:
+        raise InvalidInput(
+            f"{name!r} is recorded by the report's journey as it happens, by "
+            f"{rules_of.JOURNEY_DATES[name]}: it cannot be recorded by hand"
+        )
     if name not in known:
         raise InvalidInput(
             f"{name!r} is not a date the rules use: record one of {', '.join(known)}"

@@ -1,8 +1,9 @@
 """Delivering what an outbox row asks for: messages to the right people, each once.
 
-Each recipient's delivery is recorded (with an audit event) right after it is sent, and a
-recipient already recorded for the row is skipped: so a task that runs twice, or is
-killed and runs again, sends each message once. (A crash in the instant between the
+Each recipient's message is sent and recorded (with an audit event) in one transaction
+that holds the outbox row's lock, and a recipient already recorded for the row is
+skipped: so a task that runs twice, even two copies at the same time, or one killed and
+run again, sends each message once. (A crash in the instant between the
 mail server accepting a message and the record being written can repeat that one
 message; it carries the same reference and Message-ID, so mail systems can tell.)
 """
@@ -13,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -30,6 +32,7 @@ from workflow.services.queries import load_readonly
 from workflow.services.reactions import NOTIFY_TEAM, REQUEST_DECISION
 from workflow.services.reminders import SEND_REMINDER, reminder_messages
 from workflow.store.tables import DeliveryRow, OutboxRow, UserRow
+from workflow.store.uow import UnitOfWork
 
 log = logging.getLogger("cjji.delivery")
 SYSTEM = "system"
@@ -140,47 +143,71 @@ def deliver(rt: Runtime, channel: Channel, outbox_id: str) -> int:
         time.sleep(rt.settings.fault_pause_before_send)
     sent = 0
     for item in outgoing:
-        if item.recipient.email in already:
-            continue
-        delivery = channel.send(item.message)
-        _record(rt, row, item, delivery.channel, delivery.provider_id)
-        sent += 1
+        if item.recipient.email not in already and _send_once(rt, channel, row, item):
+            sent += 1
     _finish(rt, row, ws, skipped if skipped else (None if outgoing else "nobody to notify"))
     return sent
 
 
-def _record(
-    rt: Runtime, row: OutboxRow, item: Outgoing, channel: str, provider_id: str | None
-) -> None:
-    now = rt.clock()
+def _send_once(rt: Runtime, channel: Channel, row: OutboxRow, item: Outgoing) -> bool:
+    """Send ``item`` and record it in one transaction that holds the outbox row's lock.
+
+    Two copies of one task can run at once (a lease that ran out while the first was still
+    sending): the lock makes the second wait until the first has committed its record, then
+    see it and send nothing. On SQLite the transaction's write lock does the same.
+    """
     with rt.uow() as uow:
-        uow.session.add(
-            DeliveryRow(
-                outbox_id=row.id,
-                recipient=item.recipient.email,
-                channel=channel,
-                provider_id=provider_id,
-                delivered_at=now,
+        uow.session.exec(
+            select(OutboxRow.id).where(col(OutboxRow.id) == row.id).with_for_update()
+        ).first()
+        recorded = uow.session.exec(
+            select(DeliveryRow.id).where(
+                col(DeliveryRow.outbox_id) == row.id,
+                col(DeliveryRow.recipient) == item.recipient.email,
             )
-        )
-        uow.record(
-            DomainEvent(
-                Action.NOTIFICATION_DELIVERED,
-                SYSTEM,
-                item.recipient.body,
-                now,
-                payload={
-                    "outbox_id": row.id,
-                    "template": item.template,
-                    "to": item.recipient.email,
-                    "username": item.recipient.username,
-                    "channel": channel,
-                    "subject": item.message.subject,
-                },
-            ),
-            row.stream_ref,
-        )
+        ).first()
+        if recorded is not None:
+            return False
+        delivery = channel.send(item.message)
+        _record(uow, rt.clock(), row, item, delivery.channel, delivery.provider_id)
         uow.commit()
+    return True
+
+
+def _record(
+    uow: UnitOfWork,
+    now: datetime,
+    row: OutboxRow,
+    item: Outgoing,
+    channel: str,
+    provider_id: str | None,
+) -> None:
+    uow.session.add(
+        DeliveryRow(
+            outbox_id=row.id,
+            recipient=item.recipient.email,
+            channel=channel,
+            provider_id=provider_id,
+            delivered_at=now,
+        )
+    )
+    uow.record(
+        DomainEvent(
+            Action.NOTIFICATION_DELIVERED,
+            SYSTEM,
+            item.recipient.body,
+            now,
+            payload={
+                "outbox_id": row.id,
+                "template": item.template,
+                "to": item.recipient.email,
+                "username": item.recipient.username,
+                "channel": channel,
+                "subject": item.message.subject,
+            },
+        ),
+        row.stream_ref,
+    )
 
 
 def _finish(rt: Runtime, row: OutboxRow, ws: WorkStream, skipped: str | None) -> None:
