@@ -38,8 +38,6 @@ class Settings(BaseSettings):
     relay_every_seconds: float = Field(15, gt=0)
     task_time_limit_seconds: int = Field(120, ge=10)
     sweep_every_seconds: int = Field(300, ge=10)
-    embargo_working_days: int = Field(3, ge=1, le=10, description="embargo before publication")
-    factual_accuracy_working_days: int = Field(10, ge=1, description="the check's deadline")
     # Fault injection for the reliability tests: a task sleeps this long before sending.
     fault_pause_before_send: float = Field(0, ge=0)
 

@@ -97,6 +97,30 @@ def test_a_factual_accuracy_check_started_with_its_own_date_is_due_then(
     assert by_body(open_of(rt, "factual_accuracy_check")) == {"HMIPROBATION": "2022-02-04"}
 
 
+def test_the_check_and_the_embargo_take_their_dates_from_the_rules_and_their_overrides(
+    rt: Runtime, clock: Clock
+) -> None:
+    create(rt)
+    deadlines.override_rule(
+        rt, LEAD, "mappa", "factual_accuracy_check", "5 working days", "a short report"
+    )
+    deadlines.override_rule(rt, LEAD, "mappa", "embargoed_copy", "2 working days", "a ministry ask")
+    agree_terms(rt, "mappa")
+    streams.fire_trigger(rt, LEAD, "mappa", "start_fieldwork")
+    streams.fire_trigger(rt, LEAD, "mappa", "start_drafting")
+    documents.register_document(rt, LEAD, "mappa", "report", b"Draft v1")
+    # Five working days from Monday 10 January 2022, not the default ten.
+    assert report.start_factual_accuracy(rt, LEAD, "mappa", ["HMPPS"]) == date(2022, 1, 17)
+    assert by_body(open_of(rt, "factual_accuracy_check")) == {"HMIPROBATION": "2022-01-17"}
+    report.sign_off_factual_accuracy(rt, REVIEWER, "mappa")
+    version = documents.register_document(rt, LEAD, "mappa", "report", b"Draft v2").version
+    streams.fire_trigger(rt, LEAD, "mappa", "submit_for_signoff")
+    approve_all(rt, "mappa", version)
+    # Two working days before Tuesday 1 March 2022, not the default three.
+    embargo = report.schedule_publication(rt, LEAD, "mappa", datetime(2022, 3, 1, 9, tzinfo=UTC))
+    assert embargo == date(2022, 2, 25)
+
+
 def test_publication_scheduled_moves_the_embargoed_copy_and_sending_it_meets_it(
     rt: Runtime, clock: Clock
 ) -> None:

@@ -49,6 +49,23 @@ def deadline_config(path: Path = CONFIG_FILE) -> tuple[tuple[DeadlineRule, ...],
         raise InvalidInput(f"{path}: {error}: fix the deadlines file".replace("\n", " ")) from None
 
 
+def rule_due(session: Session, ws: WorkStream, stream_id: int, key: str, anchor: date) -> date:
+    """The date rule ``key`` gives from ``anchor`` for this work stream: its own duration
+    where one was set (`cjji deadlines override`), on its jurisdiction's calendar."""
+    rules, _ = deadline_config()
+    rule = next((r for r in rules if r.key == key), None)
+    if rule is None:
+        raise InvalidInput(f"config/deadlines.yaml has no rule {key!r}: add it, or give a date")
+    override = session.exec(
+        select(RuleOverrideRow.duration).where(
+            col(RuleOverrideRow.stream_id) == stream_id, col(RuleOverrideRow.rule) == key
+        )
+    ).first()
+    if override is not None:
+        rule = replace(rule, duration=Duration.parse(override))
+    return rule.due(anchor, rules_of.calendar_of(ws))
+
+
 def open_rows(session: Session, stream_id: int) -> list[DeadlineRow]:
     query = select(DeadlineRow).where(
         col(DeadlineRow.stream_id) == stream_id, col(DeadlineRow.closed_at).is_(None)

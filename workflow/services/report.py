@@ -25,13 +25,17 @@ from workflow.domain.recommendations import (
     StatutoryClock,
 )
 from workflow.domain.stages import Stage
-from workflow.domain.working_days import calendar_for, london_date
+from workflow.domain.working_days import london_date
 from workflow.domain.workstream import WorkStream
 from workflow.services.actors import Actor, ensure_may_move
+from workflow.services.deadlines import rule_due
 from workflow.services.directory import find_user
 from workflow.services.streams import choice
 from workflow.store.tables import DocumentContentRow
 from workflow.store.uow import UnitOfWork
+
+#: The rules of config/deadlines.yaml that give the check's and the embargo's dates.
+FA_RULE, EMBARGO_RULE = "factual_accuracy_check", "embargoed_copy"
 
 T = TypeVar("T")
 SEND_EMBARGO = "cjji.send_embargo"
@@ -54,9 +58,8 @@ def start_factual_accuracy(
     rt: Runtime, actor: Actor, key: str, parties: list[str], due_on: date | None = None
 ) -> date:
     def change(uow: UnitOfWork, ws: WorkStream, now: datetime) -> date:
-        due = due_on or calendar_for(ws.jurisdiction).add_working_days(
-            london_date(now), rt.settings.factual_accuracy_working_days
-        )
+        stream_id = uow.streams.id_of(ws.ref)
+        due = due_on or rule_due(uow.session, ws, stream_id, FA_RULE, london_date(now))
         journey.start_factual_accuracy(
             ws, tuple(p.strip() for p in parties if p.strip()), due, actor.name, actor.body, now
         )
@@ -210,9 +213,8 @@ def carry_recommendation(rt: Runtime, actor: Actor, key: str, number: int, into:
 # -- publication ------------------------------------------------------------------------
 def schedule_publication(rt: Runtime, actor: Actor, key: str, when: datetime) -> date:
     def change(uow: UnitOfWork, ws: WorkStream, now: datetime) -> date:
-        embargo_on = calendar_for(ws.jurisdiction).add_working_days(
-            london_date(when), -rt.settings.embargo_working_days
-        )
+        stream_id = uow.streams.id_of(ws.ref)
+        embargo_on = rule_due(uow.session, ws, stream_id, EMBARGO_RULE, london_date(when))
         journey.schedule_publication(ws, when, embargo_on, actor.name, actor.body, now)
         return embargo_on
 
