@@ -19,10 +19,18 @@ PEOPLE = CONFIG / "people.demo.yaml"
 
 
 def celery_argv(
-    role: str, *, pool: str = "prefork", concurrency: int = 2, loglevel: str = "INFO"
+    role: str,
+    *,
+    pool: str = "prefork",
+    concurrency: int = 2,
+    loglevel: str = "INFO",
+    quiet: bool = False,
 ) -> list[str]:
     settings = get_settings()
-    argv = [sys.executable, "-m", "celery", "-A", "tasks.app", role, f"--loglevel={loglevel}"]
+    argv = [sys.executable, "-m", "celery", "-A", "tasks.app"]
+    # --quiet drops Celery's start-up banner, which would bury what `cjji run` prints.
+    argv += ["--quiet"] if quiet else []
+    argv += [role, f"--loglevel={loglevel}"]
     if role == "worker":
         argv += [
             f"--pool={pool}",
@@ -82,8 +90,11 @@ def run(
         return
     settings = get_settings()
     children = [
-        subprocess.Popen(celery_argv("worker", pool="threads", concurrency=2)),
-        subprocess.Popen(celery_argv("beat")),
+        # Warnings and errors only: the sign-in printed below stays on the screen.
+        subprocess.Popen(
+            celery_argv("worker", pool="threads", concurrency=2, loglevel="WARNING", quiet=True)
+        ),
+        subprocess.Popen(celery_argv("beat", loglevel="WARNING", quiet=True)),
     ]
     say(
         f"engine running: database {settings.database_url}, broker {settings.broker_url}; "
