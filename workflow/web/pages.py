@@ -35,6 +35,7 @@ from workflow.web.auth import (
     set_session,
 )
 from workflow.web.rendering import render
+from workflow.web.stream_view import awaited_item, stream_page
 
 router = APIRouter(include_in_schema=False)
 Ref = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,120}$")]
@@ -237,54 +238,14 @@ def timeline(
 
 
 # -- one work stream ---------------------------------------------------------------------
-def _awaited_item(record: dict[str, Any], body: str) -> dict[str, Any] | None:
-    o = record.get("outstanding")
-    if not o or body not in o["awaiting"]:
-        return None
-    return {
-        "ref": record["ref"],
-        "title": record["title"],
-        "state": record["state"],
-        "document": o["document"],
-        "version": o["version"],
-        "awaiting": o["awaiting"],
-    }
-
-
-def _stream_page(
-    request: Request,
-    rt: Rt,
-    who: access.Principal,
-    ref: str,
-    *,
-    notice: str | None = None,
-    errors: list[dict[str, str]] | None = None,
-    status_code: int = 200,
-) -> HTMLResponse:
-    record = progress.stream_record(rt, ref)
-    visited = {e["to"] for e in record["events"] if e["to"]}
-    decide = _awaited_item(record, who.body) if who.is_decider else None
-    return render(
-        request,
-        "stream.html",
-        {
-            "title": record["title"],
-            "s": record,
-            "lifecycle": charts.lifecycle_svg(record["state"], visited),
-            "decide": decide,
-            "notice": notice,
-            "errors": errors,
-        },
-        status_code=status_code,
-    )
-
-
 @router.get("/streams/{ref}")
-def stream(request: Request, rt: Rt, who: Viewer, ref: Ref, decided: str = "") -> HTMLResponse:
+def stream(
+    request: Request, rt: Rt, who: Viewer, ref: Ref, decided: str = "", done: str = ""
+) -> HTMLResponse:
     notice = None
     if decided in ("approve", "request_changes"):
         notice = f"{who.body}'s decision ({decided.replace('_', ' ')}) is recorded."
-    return _stream_page(request, rt, who, ref, notice=notice)
+    return stream_page(request, rt, who, ref, notice=notice, done=done)
 
 
 @router.get("/streams/{ref}/documents/{kind}/{version}")
@@ -334,7 +295,7 @@ def decide(
     except WorkflowError as error:
         audit_if_refused(rt, request, error)
         status, _, _ = classify(error)
-        return _stream_page(
+        return stream_page(
             request,
             rt,
             who,
@@ -350,7 +311,7 @@ def decisions(request: Request, rt: Rt, who: Viewer) -> HTMLResponse:
     access.require_decider(who, "see the decisions awaited from a body")
     items = []
     for row in progress.awaiting(rt, who.body):
-        item = _awaited_item(row, who.body)
+        item = awaited_item(row, who.body)
         if item:
             items.append(item)
     return render(request, "decisions.html", {"title": "Decisions awaited", "items": items})

@@ -76,7 +76,17 @@ def describe(event: dict[str, Any]) -> str:
         owing = f" ({p['owing_body']})" if p.get("owing_body") else ""
         return f"Deadline {p.get('change', 'changed')}: {rule}{owing}, due {p.get('due', '')}"
     if action == "factual_accuracy_changed":
-        return f"Factual accuracy check {p.get('change', 'changed')}"
+        change = str(p.get("change", "changed")).replace("_", " ")
+        number = f" (comment {p['number']})" if p.get("number") else ""
+        verdict = f": {str(p['disposition']).replace('_', ' ')}" if p.get("disposition") else ""
+        return f"Factual accuracy check: {change}{number}{verdict}"
+    if action in ("recommendation_added", "recommendation_changed"):
+        rec = p.get("recommendation") or {}
+        change = str(p.get("change") or "added").replace("_", " ")
+        return f"Recommendation {rec.get('number', '')} {change}: {rec.get('text', '')}"
+    if action == "publication_changed":
+        change = str(p.get("change", "changed")).replace("_", " ")
+        return f"Publication: {change}" + (f" ({p['email']})" if p.get("email") else "")
     if action == "edited":
         return "Changed " + ", ".join(sorted((p.get("changes") or {}).keys()))
     if action == "user_changed":

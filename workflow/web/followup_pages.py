@@ -1,0 +1,332 @@
+"""The forms of the work stream page after drafting: recommendations (recorded while
+drafting, followed up after publication) and publication (date, embargo, publishing).
+
+As in ``journey_pages``: each route reads its form and calls the service the CLI and the
+API call, through ``act``, which asks ``access`` first and shows any refusal on the page.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import Response
+
+from workflow.api.deps import Key, Rt
+from workflow.services import report
+from workflow.web.auth import Viewer
+from workflow.web.forms import (
+    Choice,
+    FormLine,
+    FormText,
+    FormToken,
+    chosen,
+    form_date,
+    form_time,
+    required_date,
+    uk_moment,
+)
+from workflow.web.steps import act
+
+router = APIRouter(include_in_schema=False)
+Number = Annotated[int, Path(ge=1, le=100_000)]
+Ref = Annotated[str, Form(max_length=120)]
+
+
+# -- recommendations ---------------------------------------------------------------------
+@router.post("/streams/{key}/recommendations")
+def rec_add(
+    request: Request,
+    rt: Rt,
+    who: Viewer,
+    key: Key,
+    csrf_token: FormToken = "",
+    text: FormText = "",
+    addressed_to: FormLine = "",
+    type: Choice = "recommendation",
+    clock: Choice = "none",
+) -> Response:
+    return act(
+        request,
+        rt,
+        who,
+        key,
+        csrf_token,
+        what="add a recommendation",
+        form="rec-add",
+        section="recommendations",
+        done="rec_added",
+        values={"text": text, "addressed_to": addressed_to, "type": type, "clock": clock},
+        change=lambda: report.add_recommendation(
+            rt, who.actor, key, text=text, addressed_to=addressed_to, type=type, clock=clock
+        ),
+    )
+
+
+@router.post("/streams/{key}/recommendations/{number}/response")
+def rec_respond(
+    request: Request,
+    rt: Rt,
+    who: Viewer,
+    key: Key,
+    number: Number,
+    csrf_token: FormToken = "",
+    response: Choice = "",
+    owner: FormLine = "",
+    action_plan: FormText = "",
+    due_day: Annotated[str, Form(alias="due-day", max_length=8)] = "",
+    due_month: Annotated[str, Form(alias="due-month", max_length=8)] = "",
+    due_year: Annotated[str, Form(alias="due-year", max_length=8)] = "",
+) -> Response:
+    return act(
+        request,
+        rt,
+        who,
+        key,
+        csrf_token,
+        what="record a response to a recommendation",
+        form=f"rec-{number}-respond",
+        section="recommendations",
+        done="rec_responded",
+        values={
+            "response": response,
+            "owner": owner,
+            "action_plan": action_plan,
+            "day": due_day,
+            "month": due_month,
+            "year": due_year,
+        },
+        change=lambda: report.respond_to_recommendation(
+            rt,
+            who.actor,
+            key,
+            number,
+            response=chosen(response, "agreed, partly agreed or not agreed"),
+            owner=owner,
+            action_plan=action_plan,
+            due=form_date(due_day, due_month, due_year, "the due date"),
+        ),
+    )
+
+
+@router.post("/streams/{key}/recommendations/{number}/reviews")
+def rec_review(
+    request: Request,
+    rt: Rt,
+    who: Viewer,
+    key: Key,
+    number: Number,
+    csrf_token: FormToken = "",
+    judgement: Choice = "",
+    note: FormText = "",
+) -> Response:
+    return act(
+        request,
+        rt,
+        who,
+        key,
+        csrf_token,
+        what="review a recommendation",
+        form=f"rec-{number}-review",
+        section="recommendations",
+        done="rec_reviewed",
+        values={"judgement": judgement, "note": note},
+        change=lambda: report.review_recommendation(
+            rt,
+            who.actor,
+            key,
+            number,
+            judgement=chosen(judgement, "how much progress has been made"),
+            note=note,
+        ),
+    )
+
+
+@router.post("/streams/{key}/recommendations/{number}/close")
+def rec_close(
+    request: Request,
+    rt: Rt,
+    who: Viewer,
+    key: Key,
+    number: Number,
+    csrf_token: FormToken = "",
+    evidence: FormText = "",
+) -> Response:
+    return act(
+        request,
+        rt,
+        who,
+        key,
+        csrf_token,
+        what="close a recommendation",
+        form=f"rec-{number}-close",
+        section="recommendations",
+        done="rec_closed",
+        values={"evidence": evidence},
+        change=lambda: report.close_recommendation(rt, who.actor, key, number, evidence),
+    )
+
+
+@router.post("/streams/{key}/recommendations/{number}/carry")
+def rec_carry(
+    request: Request,
+    rt: Rt,
+    who: Viewer,
+    key: Key,
+    number: Number,
+    csrf_token: FormToken = "",
+    into: Ref = "",
+) -> Response:
+    return act(
+        request,
+        rt,
+        who,
+        key,
+        csrf_token,
+        what="carry a recommendation",
+        form=f"rec-{number}-carry",
+        section="recommendations",
+        done="rec_carried",
+        values={"into": into},
+        change=lambda: report.carry_recommendation(
+            rt, who.actor, key, number, chosen(into.strip(), "the work stream that takes it on")
+        ),
+    )
+
+
+# -- publication -------------------------------------------------------------------------
+@router.post("/streams/{key}/publication/schedule")
+def pub_schedule(
+    request: Request,
+    rt: Rt,
+    who: Viewer,
+    key: Key,
+    csrf_token: FormToken = "",
+    on_day: Annotated[str, Form(alias="on-day", max_length=8)] = "",
+    on_month: Annotated[str, Form(alias="on-month", max_length=8)] = "",
+    on_year: Annotated[str, Form(alias="on-year", max_length=8)] = "",
+    at: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    return act(
+        request,
+        rt,
+        who,
+        key,
+        csrf_token,
+        what="schedule publication",
+        form="pub-schedule",
+        section="publication",
+        done="scheduled",
+        values={"day": on_day, "month": on_month, "year": on_year, "at": at},
+        change=lambda: report.schedule_publication(
+            rt,
+            who.actor,
+            key,
+            uk_moment(
+                required_date(on_day, on_month, on_year, "the publication date"),
+                form_time(at, "the publication time"),
+            ),
+        ),
+    )
+
+
+@router.post("/streams/{key}/publication/recipients")
+def pub_recipient(
+    request: Request,
+    rt: Rt,
+    who: Viewer,
+    key: Key,
+    csrf_token: FormToken = "",
+    name: FormLine = "",
+    email: FormLine = "",
+    kind: Choice = "",
+) -> Response:
+    return act(
+        request,
+        rt,
+        who,
+        key,
+        csrf_token,
+        what="add an embargo recipient",
+        form="pub-recipient",
+        section="publication",
+        done="recipient",
+        values={"name": name, "email": email, "kind": kind},
+        change=lambda: report.add_embargo_recipient(
+            rt, who.actor, key, name=name, email=email, kind=chosen(kind, "who the recipient is")
+        ),
+    )
+
+
+@router.post("/streams/{key}/publication/embargo")
+def pub_send(
+    request: Request, rt: Rt, who: Viewer, key: Key, csrf_token: FormToken = ""
+) -> Response:
+    return act(
+        request,
+        rt,
+        who,
+        key,
+        csrf_token,
+        what="send the embargoed copy",
+        form="pub-embargo",
+        section="publication",
+        done="embargo_sent",
+        change=lambda: report.send_embargoed_copy(rt, who.actor, key),
+    )
+
+
+@router.post("/streams/{key}/publication/publish")
+def pub_publish(
+    request: Request,
+    rt: Rt,
+    who: Viewer,
+    key: Key,
+    csrf_token: FormToken = "",
+    url: Annotated[str, Form(max_length=2000)] = "",
+    version: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    return act(
+        request,
+        rt,
+        who,
+        key,
+        csrf_token,
+        what="publish a report",
+        form="pub-publish",
+        section="publication",
+        done="published",
+        values={"url": url, "version": version},
+        change=lambda: report.publish(rt, who.actor, key, url=url.strip(), version=version),
+    )
+
+
+@router.post("/streams/{key}/urgent-notification")
+def urgent_notification(
+    request: Request,
+    rt: Rt,
+    who: Viewer,
+    key: Key,
+    csrf_token: FormToken = "",
+    on_day: Annotated[str, Form(alias="on-day", max_length=8)] = "",
+    on_month: Annotated[str, Form(alias="on-month", max_length=8)] = "",
+    on_year: Annotated[str, Form(alias="on-year", max_length=8)] = "",
+) -> Response:
+    return act(
+        request,
+        rt,
+        who,
+        key,
+        csrf_token,
+        what="record an urgent notification",
+        form="urgent",
+        section="recommendations",
+        done="urgent",
+        values={"day": on_day, "month": on_month, "year": on_year},
+        change=lambda: report.record_urgent_notification(
+            rt,
+            who.actor,
+            key,
+            required_date(on_day, on_month, on_year, "the date of the urgent notification"),
+        ),
+    )
