@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -254,9 +254,8 @@ def rec_list(
     as_json: JsonFlag = False,
 ) -> None:
     """The register, with how long each recommendation has been open and ageing by owner."""
-    rows = register.register(
-        runtime(), london_date(datetime.now(UTC)), ref=key, owner=owner, status=status
-    )
+    rt = runtime()
+    rows = register.register(rt, london_date(rt.clock()), ref=key, owner=owner, status=status)
     if csv:
         sys.stdout.write(register.as_csv(rows))
         return

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, func
@@ -127,7 +126,7 @@ def show_stream(rt: Runtime, key: str) -> dict[str, Any]:
         children = session.exec(
             select(WorkStreamRow.ref).where(col(WorkStreamRow.parent_ref) == ws.ref)
         ).all()
-    ctx = MoveContext("preview", ws.lead, datetime.now(UTC))
+    ctx = MoveContext("preview", ws.lead, rt.clock())
     snapshot = ws.snapshot()
     moves = {
         t.value: lifecycle.unmet_conditions(ws, t, ctx)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -12,6 +10,7 @@ from sqlmodel import col, select
 
 from workflow.bootstrap import Runtime
 from workflow.domain.recommendations import decode_recommendation
+from workflow.services import spreadsheet
 from workflow.services.queries import load_readonly
 from workflow.store.tables import RecommendationRow, WorkStreamRow
 
@@ -107,8 +106,4 @@ def ageing_by_owner(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def as_csv(rows: list[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return spreadsheet.as_csv(COLUMNS, rows)

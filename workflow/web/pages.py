@@ -7,8 +7,6 @@ services; forms are plain HTML posts (no JavaScript needed) carrying a CSRF toke
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -21,7 +19,7 @@ from workflow.domain.errors import InvalidInput, WorkflowError
 from workflow.domain.events import Action
 from workflow.domain.joint_decisions import DocumentKind
 from workflow.domain.stages import Stage
-from workflow.services import access, documents, progress, queries
+from workflow.services import access, documents, progress, queries, spreadsheet
 from workflow.services.access import Unauthenticated
 from workflow.store.audit import as_utc
 from workflow.web import charts
@@ -181,30 +179,13 @@ CSV_COLUMNS = (
 )
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, list):
-        value = "; ".join(str(v) for v in value)
-    elif isinstance(value, dict):
-        value = f"{value.get('due', '')} {value.get('description', '')}".strip()
-    elif isinstance(value, bool):
-        value = "yes" if value else "no"
-    text = "" if value is None else str(value)
-    # A cell a spreadsheet would run as a formula is kept as text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @router.get("/programme.csv")
 def programme_csv(
     rt: Rt, who: Viewer, state: str = "", body: str = "", plan: str = "", overdue: str = ""
 ) -> Response:
     rows = _programme_rows(rt, state, body, plan, overdue)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in CSV_COLUMNS])
     return Response(
-        buffer.getvalue(),
+        spreadsheet.as_csv(CSV_COLUMNS, rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="programme.csv"'},
     )

@@ -7,8 +7,6 @@ It reads ``register``, which also backs `cjji recommendations list` and
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 from urllib.parse import urlencode
 
@@ -73,12 +71,6 @@ def recommendations(
     )
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # A cell a spreadsheet would run as a formula is kept as text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @router.get("/recommendations.csv")
 def recommendations_csv(
     rt: Rt, who: Viewer, stream: str = "", owner: str = "", status: str = ""
@@ -86,13 +78,8 @@ def recommendations_csv(
     """The rows the register page shows, with the columns of `cjji recommendations list
     --csv`."""
     rows = _rows(rt, stream[:120], owner[:120], status[:20])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(register.COLUMNS)
-    for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in register.COLUMNS])
     return Response(
-        buffer.getvalue(),
+        register.as_csv(rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="recommendations.csv"'},
     )
