@@ -389,6 +389,49 @@ class Worker:
             self.proc.stdout.close()
 
 
+def celery_client(env: Mapping[str, str]) -> Any:
+    """A client-only Celery app of the deployment whose worker runs with ``env``."""
+    from config.settings import Settings
+    from tasks.publisher import celery_for
+
+    settings = Settings(
+        database_url=env["CJJI_DATABASE_URL"],
+        broker_url=env["CJJI_BROKER_URL"],
+        queue=env["CJJI_QUEUE"],
+        data_dir=Path(env["CJJI_DATA_DIR"]),
+        _env_file=None,
+    )
+    return celery_for(settings)
+
+
+class Pinger:
+    """Round trips of ``bench.ping`` (see :mod:`bench.worker_app`) through Redis and a
+    worker: send the task, then ``BLPOP`` the list it pushes onto. Each ping has its own
+    reply list, so a late reply to a ping given up on is never taken for another's."""
+
+    def __init__(self, celery: Any, queue: str) -> None:
+        import redis
+
+        self.celery, self.queue = celery, queue
+        self.redis = redis.Redis.from_url(celery.conf.broker_url)
+
+    def __call__(self, timeout: float = 1.0) -> float | None:
+        """Seconds one round trip took, or None if no reply came within ``timeout``."""
+        reply_to = f"{self.queue}-pong-{uuid.uuid4().hex}"
+        start = time.perf_counter()
+        self.celery.send_task("bench.ping", args=[reply_to], queue=self.queue)
+        if self.redis.blpop([reply_to], timeout=timeout) is None:
+            return None
+        return time.perf_counter() - start
+
+    def alive(self) -> bool:
+        """For :meth:`Worker.ready`: does a ping come back within a second?"""
+        return self(1.0) is not None
+
+    def close(self) -> None:
+        self.redis.close()
+
+
 def rss_kib(pid: int) -> int:
     """Resident memory of ``pid`` in KiB (VmRSS in /proc/<pid>/status)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -398,11 +441,14 @@ def rss_kib(pid: int) -> int:
 
 
 def drop_queue(queue: str) -> None:
-    """Remove what a benchmark's queue left in Redis (its list and its kombu binding)."""
+    """Remove what a benchmark's queue left in Redis: its list and kombu's bindings of it
+    (``_kombu.binding.<queue>``; ``_kombu.binding_permanent.<queue>`` in kombu 5.7).
+    Queue names end in a random suffix, so every key naming the queue is this run's."""
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)
-    client.delete(queue, f"_kombu.binding.{queue}")
+    keys = [queue, *client.scan_iter(match=f"*{queue}*", count=1000)]
+    client.delete(*keys)
     client.close()
 
 
@@ -456,7 +502,7 @@ def _cpu_model() -> str | None:
 
 # -- output ----------------------------------------------------------------------------------
 def _number(value: float | None, unit: str = "") -> str:
-    if value is None:
+    if value is None or math.isnan(value):  # NaN: a benchmark that failed measured nothing
         return "—"
     if math.isinf(value):
         return "∞"
