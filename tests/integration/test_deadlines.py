@@ -16,7 +16,7 @@ from tests.integration.deadline_walk import review_to_signoff as to_signoff
 from tests.integration.walk import LEAD, REVIEWER, agree_terms, approve_all, publish, signatory
 from workflow.bootstrap import Runtime
 from workflow.domain.errors import InvalidInput, NotFound, NotPermitted, Refused
-from workflow.services import deadlines, documents, queries, report, streams
+from workflow.services import deadlines, documents, progress, queries, report, streams
 from workflow.services.actors import Actor
 from workflow.store import deadline_tables
 
@@ -437,3 +437,27 @@ _DEADLINE_TABLES = {
 
 def _touches_mine(difference: Any) -> bool:
     return any(name in repr(difference) for name in _DEADLINE_TABLES)
+
+
+def test_the_overview_shows_each_streams_next_deadline_and_whether_any_is_overdue(
+    rt: Runtime, clock: Clock
+) -> None:
+    create(rt)
+    to_signoff(rt)
+    create(rt, "quiet")
+    soonest = min(open_of(rt), key=lambda d: (d["due"], d["id"]))
+    rows = {r["ref"]: r for r in progress.overview(rt)}
+    assert rows["mappa"]["next_deadline"] == {
+        "id": soonest["id"],
+        "due": soonest["due"],
+        "description": soonest["what"],
+    }
+    assert not rows["mappa"]["overdue"] and not rows["quiet"]["overdue"]
+    clock.now = datetime(2022, 2, 1, 9, tzinfo=UTC)  # sign-off (due 24 January) is late
+    assert progress.overview(rt, overdue=True)[0]["ref"] == "mappa"
+    streams.fire_trigger(rt, LEAD, "mappa", "pause", reason="court case")
+    # A paused work stream's clock has stopped: nothing of it is overdue.
+    assert {r["ref"] for r in progress.overview(rt, overdue=True)} == set()
+    assert progress.stream_record(rt, "quiet")["next_deadline"]["due"] == min(
+        d["due"] for d in open_of(rt, ref="quiet")
+    )

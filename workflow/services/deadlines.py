@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -571,6 +573,43 @@ def list_query(
     if stream_ref is not None:
         query = query.where(col(DeadlineRow.stream_ref) == stream_ref)
     return query
+
+
+def next_and_overdue(rt: Runtime, ref: str | None = None) -> dict[str, tuple[dict[str, Any], bool]]:
+    """Per work stream with open deadlines (or just ``ref``): its next one, and whether any
+    is overdue.
+
+    Two aggregate queries, so that the programme overview costs the same whether each work
+    stream has one open deadline or ten.
+    """
+    today = london_date(rt.clock())
+    d = DeadlineRow.__table__  # type: ignore[attr-defined]
+    is_open = d.c.closed_at.is_(None)
+    if ref is not None:
+        is_open = is_open & (d.c.stream_ref == ref)
+    rank = (
+        func.row_number()
+        .over(partition_by=d.c.stream_id, order_by=(d.c.due_on, d.c.id))
+        .label("rank")
+    )
+    ranked = sa_select(d.c.stream_ref, d.c.id, d.c.due_on, d.c.what, rank).where(is_open)
+    firsts = ranked.subquery()
+    late = (
+        sa_select(d.c.stream_ref)
+        .where(is_open, d.c.paused_on.is_(None), d.c.due_on < today)
+        .distinct()
+    )
+    with rt.read() as session:
+        found = session.execute(
+            sa_select(firsts.c.stream_ref, firsts.c.id, firsts.c.due_on, firsts.c.what).where(
+                firsts.c.rank == 1
+            )
+        ).all()
+        overdue = set(session.execute(late).scalars())
+    return {
+        key: ({"id": id_, "due": due.isoformat(), "description": what}, key in overdue)
+        for key, id_, due, what in found
+    }
 
 
 def list_deadlines(

@@ -64,10 +64,10 @@ def overview(
     the bodies whose decision is awaited."""
     rows = queries.list_streams(rt, state=state, lead=lead, body=body, plan=plan)
     today = as_utc(rt.clock()).date()
-    deadlines = _deadlines(rt, [r["ref"] for r in rows])
+    due = deadlines.next_and_overdue(rt)
     out = []
     for row in rows:
-        next_due, late = deadlines.get(row["ref"], (None, False))
+        next_due, late = due.get(row["ref"], (None, False))
         row = {
             **row,
             "next_deadline": next_due,
@@ -76,20 +76,6 @@ def overview(
         }
         if overdue is None or row["overdue"] == overdue:
             out.append(row)
-    return out
-
-
-def _deadlines(rt: Runtime, refs: list[str]) -> dict[str, tuple[dict[str, Any] | None, bool]]:
-    """Each work stream's next open deadline, and whether any of its deadlines is overdue."""
-    wanted = set(refs)
-    out: dict[str, tuple[dict[str, Any] | None, bool]] = {}
-    for row in deadlines.list_deadlines(rt):  # open ones, soonest first
-        if row["ref"] not in wanted:
-            continue
-        first, late = out.get(row["ref"], (None, False))
-        if first is None:
-            first = {"id": row["id"], "due": row["due"], "description": row["what"]}
-        out[row["ref"]] = (first, late or bool(row["overdue"]))
     return out
 
 
@@ -227,7 +213,7 @@ def stream_record(rt: Runtime, key: str) -> dict[str, Any]:
             }
         )
     today = as_utc(rt.clock()).date()
-    next_due, late = _deadlines(rt, [ws.ref]).get(ws.ref, (None, False))
+    next_due, late = deadlines.next_and_overdue(rt, ws.ref).get(ws.ref, (None, False))
     return {
         **data,
         "documents": documents,
