@@ -7,10 +7,15 @@ work stream, so a stored state changed behind the engine's back is found too.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
 from sqlalchemy import text
 
 from tests.integration.walk import create, to_signoff
 from workflow.bootstrap import Runtime
+from workflow.domain.events import Action, DomainEvent
 from workflow.services import queries
 
 
@@ -79,3 +84,22 @@ def test_audit_verification_names_the_first_of_several_broken_events(rt: Runtime
     result = queries.verify_audit(rt)
     assert (result.ok, result.first_bad_seq) == (False, 3)
     assert "edited" in (result.problem or "")
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2022, 1, 10, 9, 0, tzinfo=UTC),  # no microseconds
+        datetime(2022, 7, 1, 23, 59, 59, 999_999, tzinfo=ZoneInfo("Europe/London")),  # BST
+        datetime(2024, 2, 29, 0, 0, 0, 1, tzinfo=timezone(timedelta(hours=-5))),
+    ],
+)
+def test_every_time_verifies_as_it_was_hashed_whatever_its_zone(
+    rt: Runtime, moment: datetime
+) -> None:
+    # PostgreSQL reads each time back as text for speed: it must spell it as it was hashed.
+    with rt.uow() as uow:
+        uow.record(DomainEvent(Action.USER_CHANGED, "test", None, moment, payload={"n": 1}))
+        uow.commit()
+    result = queries.verify_audit(rt)
+    assert (result.ok, result.checked) == (True, 1), result.problem

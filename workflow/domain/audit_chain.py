@@ -63,7 +63,7 @@ class ChainLink(NamedTuple):
     stream_ref: str | None
     actor: str
     body: str | None
-    at: datetime
+    at: datetime | str  # a time, or already spelt as utc_iso spells it
     action: str
     from_state: str | None
     to_state: str | None
@@ -121,9 +121,8 @@ def verify_links(links: Iterable[ChainLink], head_seq: int, head_hash: str) -> V
                 "reordered or its predecessor was replaced",
             )
         # link_hash, inline: this loop runs once per event of the whole trail.
-        encoded = encode(
-            [seq, ref, actor, body, utc_iso(at), action, source, dest, reason, payload]
-        )
+        stamp = at if isinstance(at, str) else utc_iso(at)
+        encoded = encode([seq, ref, actor, body, stamp, action, source, dest, reason, payload])
         if sha256((prev + encoded).encode()).hexdigest() != digest:
             return Verification(
                 False,
