@@ -22,6 +22,10 @@ REQUEST_DECISION = "cjji.request_decision"
 def react(uow: UnitOfWork, ws: WorkStream, events: Sequence[DomainEvent]) -> None:
     for event in events:
         if event.action is Action.TRANSITIONED and event.to_state:
+            # The requests go to the broker first: a signatory's request is what someone must
+            # act on, and the worker takes messages in the order they were sent.
+            if event.to_state == Stage.JOINT_SIGNOFF and ws.report.current:
+                _request_decisions(uow, ws, DocumentKind.REPORT, event)
             uow.enqueue(
                 NOTIFY_TEAM,
                 {
@@ -32,8 +36,6 @@ def react(uow: UnitOfWork, ws: WorkStream, events: Sequence[DomainEvent]) -> Non
                 },
                 ws.ref,
             )
-            if event.to_state == Stage.JOINT_SIGNOFF and ws.report.current:
-                _request_decisions(uow, ws, DocumentKind.REPORT, event)
         elif event.action is Action.DOCUMENT_REGISTERED:
             kind = DocumentKind(event.payload["kind"])
             # A new report version during sign-off voids earlier approvals: ask again.
