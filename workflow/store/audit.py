@@ -111,22 +111,23 @@ def iter_links(session: Session, batch: int = 5000) -> Iterator[ChainLink]:
         ).all()
         if not rows:
             return
-        make = ChainLink._make
-        for r in rows:
-            yield make(r)
+        yield from map(ChainLink._make, rows)
         last = rows[-1][0]
 
 
 def _pg_links(session: Session, batch: int) -> Iterator[ChainLink]:
-    connection, last = session.connection(), 0
-    while True:
-        rows = connection.exec_driver_sql(_PG_LINKS, (last, batch)).all()
-        if not rows:
-            return
-        make = ChainLink._make
-        for r in rows:
-            yield make(r)
-        last = rows[-1][0]
+    # The driver's own cursor: plain tuples, with no result processing between.
+    cursor, last = session.connection().connection.cursor(), 0
+    try:
+        while True:
+            cursor.execute(_PG_LINKS, (last, batch))
+            rows = cursor.fetchall()
+            if not rows:
+                return
+            yield from map(ChainLink._make, rows)
+            last = rows[-1][0]
+    finally:
+        cursor.close()
 
 
 def verify_chain(session: Session) -> Verification:
