@@ -150,10 +150,14 @@ PROFILED_CALLS = (
     ("whole request task: delivery.deliver", "workflow/services/delivery.py", "deliver"),
     ("load the work stream", "workflow/services/queries.py", "load_readonly"),
     ("compose: people, messages rendered", "workflow/services/delivery.py", "_decision_message"),
-    ("send + record each message, a commit each", "workflow/services/delivery.py", "_send_once"),
+    (
+        "send + record each message, a commit each (the last marks the row done)",
+        "workflow/services/delivery.py",
+        "_send_once",
+    ),
     ("  of which writing the .eml files", "workflow/notifications/channels.py", "send"),
     ("  of which the audit chain", "workflow/store/audit.py", "append_events"),
-    ("mark the row done, a commit", "workflow/services/delivery.py", "_finish"),
+    ("  of which marking the row done", "workflow/services/delivery.py", "_mark_done"),
     ("Session.commit: flush of the rows, COMMIT", "sqlalchemy/orm/session.py", "commit"),
     ("waiting for PostgreSQL (psycopg wait)", "psycopg/connection.py", "wait"),
 )

@@ -141,15 +141,27 @@ def deliver(rt: Runtime, channel: Channel, outbox_id: str) -> int:
         already = _delivered(session, outbox_id)
     if rt.settings.fault_pause_before_send:
         time.sleep(rt.settings.fault_pause_before_send)
-    sent = 0
-    for item in outgoing:
-        if item.recipient.email not in already and _send_once(rt, channel, row, item):
-            sent += 1
-    _finish(rt, row, ws, skipped if skipped else (None if outgoing else "nobody to notify"))
-    return sent
+    why = skipped if skipped else (None if outgoing else "nobody to notify")
+    pending = [item for item in outgoing if item.recipient.email not in already]
+    if not pending:
+        with rt.uow() as uow:
+            _mark_done(uow, row, ws, why, rt.clock())
+            uow.commit()
+        return 0
+    # The last message's transaction also marks the row done: one commit fewer per task.
+    last = pending[-1]
+    return sum(
+        _send_once(rt, channel, row, item, (ws, why) if item is last else None) for item in pending
+    )
 
 
-def _send_once(rt: Runtime, channel: Channel, row: OutboxRow, item: Outgoing) -> bool:
+def _send_once(
+    rt: Runtime,
+    channel: Channel,
+    row: OutboxRow,
+    item: Outgoing,
+    finish: tuple[WorkStream, str | None] | None = None,
+) -> bool:
     """Send ``item`` and record it in one transaction that holds the outbox row's lock.
 
     Two copies of one task can run at once (a lease that ran out while the first was still
@@ -166,12 +178,13 @@ def _send_once(rt: Runtime, channel: Channel, row: OutboxRow, item: Outgoing) ->
                 col(DeliveryRow.recipient) == item.recipient.email,
             )
         ).first()
-        if recorded is not None:
-            return False
-        delivery = channel.send(item.message)
-        _record(uow, rt.clock(), row, item, delivery.channel, delivery.provider_id)
+        if recorded is None:
+            delivery = channel.send(item.message)
+            _record(uow, rt.clock(), row, item, delivery.channel, delivery.provider_id)
+        if finish is not None:
+            _mark_done(uow, row, *finish, rt.clock())
         uow.commit()
-    return True
+    return recorded is None
 
 
 def _record(
@@ -210,20 +223,20 @@ def _record(
     )
 
 
-def _finish(rt: Runtime, row: OutboxRow, ws: WorkStream, skipped: str | None) -> None:
-    now = rt.clock()
-    with rt.uow() as uow:
-        mark_done(uow.session, row.id, now)
-        if skipped:
-            payload: dict[str, Any] = {
-                "outbox_id": row.id,
-                "task": row.task,
-                "why": skipped,
-                **{k: v for k, v in row.payload.items() if k != "ref"},
-            }
-            uow.record(
-                DomainEvent(Action.NOTIFICATION_SKIPPED, SYSTEM, None, now, payload=payload),
-                row.stream_ref,
-            )
-            log.info("%s for %s: %s", row.task, ws.ref, skipped)
-        uow.commit()
+def _mark_done(
+    uow: UnitOfWork, row: OutboxRow, ws: WorkStream, skipped: str | None, now: datetime
+) -> None:
+    """Mark the row done in ``uow``'s transaction, noting why nothing was sent if so."""
+    mark_done(uow.session, row.id, now)
+    if skipped:
+        payload: dict[str, Any] = {
+            "outbox_id": row.id,
+            "task": row.task,
+            "why": skipped,
+            **{k: v for k, v in row.payload.items() if k != "ref"},
+        }
+        uow.record(
+            DomainEvent(Action.NOTIFICATION_SKIPPED, SYSTEM, None, now, payload=payload),
+            row.stream_ref,
+        )
+        log.info("%s for %s: %s", row.task, ws.ref, skipped)
