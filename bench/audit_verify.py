@@ -136,7 +136,7 @@ def raw_verify(url: str) -> int:
 
 
 def run(quick: bool = False) -> list[Figure]:
-    from workflow.services import queries
+    from workflow.application.queries import streams as queries
 
     events, times = (20_000, 3) if quick else (1_000_000, 3)
     with scratch_database(NAME) as url, tempfile.TemporaryDirectory() as tmp:

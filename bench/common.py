@@ -30,6 +30,14 @@ from typing import Any
 
 import psycopg
 
+from tests.support.acting import send
+from workflow.application.commands import (
+    CreateWorkStream,
+    FireTrigger,
+    RecordDecision,
+    RegisterDocument,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PG_ADMIN_URL = os.environ.get("CJJI_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -232,58 +240,67 @@ STAGES = ("scoping", "fieldwork", "drafting", "drafted", "joint_signoff")
 
 def seed_people(rt: Any) -> None:
     """The demonstration people (signatories, deputies, contacts of every body)."""
-    from workflow.services import directory
-    from workflow.services.actors import Actor
+    from workflow.application.commands import LoadPeople
+    from workflow.application.principal import engine_principal
 
-    directory.load_people_file(rt, Actor("bench set-up", None), PEOPLE)
+    rt.handle(LoadPeople(path=PEOPLE), engine_principal("bench set-up"))
 
 
 def make_stream(rt: Any, ref: str, stage: str = "scoping") -> None:
     """A review led by HMI Probation with HMI Prisons and HMICFRS, walked by the real
     services to ``stage`` (one of :data:`STAGES`; "drafted" is drafting with a draft report
     registered, ready for ``submit_for_signoff``). Needs :func:`seed_people` first."""
-    from workflow.services import documents, streams
-    from workflow.services.actors import Actor
+    from workflow.application.principal import Actor
 
     if stage not in STAGES:
         raise ValueError(f"stage {stage!r}: use one of {', '.join(STAGES)}")
     lead = Actor(LEAD_NAME, LEAD_BODY)
-    streams.create_stream(
+    send(
         rt,
         lead,
-        ref=ref,
-        title=f"Review {ref}",
-        kind="review",
-        lead="HMI Probation",
-        supporting=["HMI Prisons", "HMICFRS"],
-        expected_publication="Spring 2027",
-        summary="A joint review made by the benchmarks.",
+        CreateWorkStream(
+            ref=ref,
+            title=f"Review {ref}",
+            kind="review",
+            fields={
+                "lead": "HMI Probation",
+                "supporting": ["HMI Prisons", "HMICFRS"],
+                "expected_publication": "Spring 2027",
+                "summary": "A joint review made by the benchmarks.",
+            },
+        ),
     )
     if stage == "scoping":
         return
-    terms = documents.register_document(
-        rt, lead, ref, "terms_of_reference", f"Terms of reference of {ref}".encode()
+    terms = send(
+        rt,
+        lead,
+        RegisterDocument(
+            key=ref, kind="terms_of_reference", content=f"Terms of reference of {ref}".encode()
+        ),
     ).version
     for body in BODIES:
-        documents.record_decision(
+        send(
             rt,
             Actor(f"signatory.{body.lower()}", body),
-            ref,
-            body=body,
-            decision="approve",
-            version=terms,
-            kind="terms_of_reference",
+            RecordDecision(
+                key=ref, body=body, decision="approve", version=terms, kind="terms_of_reference"
+            ),
         )
-    streams.fire_trigger(rt, lead, ref, "start_fieldwork")
+    send(rt, lead, FireTrigger(key=ref, trigger="start_fieldwork"))
     if stage == "fieldwork":
         return
-    streams.fire_trigger(rt, lead, ref, "start_drafting")
+    send(rt, lead, FireTrigger(key=ref, trigger="start_drafting"))
     if stage == "drafting":
         return
-    documents.register_document(rt, lead, ref, "report", f"Draft report of {ref}".encode())
+    send(
+        rt,
+        lead,
+        RegisterDocument(key=ref, kind="report", content=f"Draft report of {ref}".encode()),
+    )
     if stage == "drafted":
         return
-    streams.fire_trigger(rt, lead, ref, "submit_for_signoff")
+    send(rt, lead, FireTrigger(key=ref, trigger="submit_for_signoff"))
 
 
 # -- a Celery worker subprocess -------------------------------------------------------------

@@ -75,11 +75,11 @@ def signed_in_client(rt: Any) -> Any:
     """A test client of the app, signed in through the sign-in form as the administrator."""
     from fastapi.testclient import TestClient
 
-    from workflow.api.app import create_app
-    from workflow.services import access
-    from workflow.services.actors import Actor
+    from tests.support.acting import send
+    from workflow.server import create_app
+    from workflow.application.commands import SetPassword
 
-    access.set_password(rt, Actor("bench set-up", None), "admin", PASSWORD)
+    send(rt, "admin", SetPassword(username="admin", password=PASSWORD))
     client = TestClient(create_app(rt), follow_redirects=False)
     page = client.get("/sign-in")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
@@ -99,7 +99,8 @@ def signed_in_client(rt: Any) -> Any:
 
 
 def run(quick: bool = False) -> list[Figure]:
-    from workflow.services import progress, queries
+    from workflow.application.queries import progress
+    from workflow.application.queries import streams as queries
 
     total, times = (2_000, 3) if quick else (10_000, 7)
     with scratch_database(NAME) as url, tempfile.TemporaryDirectory() as tmp:

@@ -93,9 +93,9 @@ def _people_file(directory: Path) -> Path:
 def _due_date(today: date) -> date:
     """A due date for which a reminder is due ``today`` (whatever day of the week today
     is), found with the engine's own reminder rules and working-day calendar."""
+    from workflow.application.deadline_ledger import deadline_config
     from workflow.domain import deadlines as rules_of
     from workflow.domain.working_days import Jurisdiction, calendar_for
-    from workflow.services.deadlines import deadline_config
 
     _, policy = deadline_config()
     cal = calendar_for(Jurisdiction.ENGLAND_AND_WALES)
@@ -109,11 +109,11 @@ def _due_date(today: date) -> date:
 
 def _seed(url: str, data_dir: Path, total: int, today: date) -> list[int]:
     """``total`` work streams with one deadline each, not yet due: their ids in order."""
-    from workflow.services import directory
-    from workflow.services.actors import Actor
+    from workflow.application.commands import LoadPeople
+    from workflow.application.principal import engine_principal
 
     rt = runtime_for(url, data_dir)
-    directory.load_people_file(rt, Actor("bench set-up", None), _people_file(data_dir))
+    rt.handle(LoadPeople(path=_people_file(data_dir)), engine_principal("bench set-up"))
     make_stream(rt, TEMPLATE, "scoping")
     rt.engine.dispose()
     refs = [f"mem-{i:06d}" for i in range(total)]

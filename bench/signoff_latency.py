@@ -62,6 +62,8 @@ from bench.common import (
     service_env,
     vacuum_analyze,
 )
+from tests.support.acting import send
+from workflow.application.commands import FireTrigger
 
 NAME = "signoff_latency"
 TARGET_P99_MS = 100.0
@@ -172,11 +174,11 @@ def _profile(rt: Any, lead: Any, refs: list[str]) -> dict[str, Any]:
     import pstats
     import statistics
 
+    from workflow.application.jobs import delivery
     from workflow.notifications import channel_from_settings
-    from workflow.services import delivery, streams
 
     for ref in refs:
-        streams.fire_trigger(rt, lead, ref, "submit_for_signoff")
+        send(rt, lead, FireTrigger(key=ref, trigger="submit_for_signoff"))
     with psycopg.connect(plain_url(str(rt.settings.database_url))) as conn:
         ids = [r[0] for r in conn.execute(
             "SELECT id FROM outbox WHERE task = %s AND stream_ref = ANY(%s) ORDER BY id",
@@ -220,8 +222,7 @@ def _ms(values: Sequence[float]) -> dict[str, float]:
 
 
 def run(quick: bool = False) -> list[Figure]:
-    from workflow.services import streams
-    from workflow.services.actors import Actor
+    from workflow.application.principal import Actor
 
     rounds = QUICK_ROUNDS if quick else ROUNDS
     refs = [f"signoff-{i:05d}" for i in range(WARMUP + rounds)]
@@ -253,7 +254,7 @@ def run(quick: bool = False) -> list[Figure]:
             for i, ref in enumerate(refs):
                 publisher.committed_at = None
                 called = time.perf_counter()
-                streams.fire_trigger(rt, lead, ref, "submit_for_signoff")
+                send(rt, lead, FireTrigger(key=ref, trigger="submit_for_signoff"))
                 committed = publisher.committed_at
                 if committed is None:
                     raise RuntimeError(f"{ref}: the move to joint sign-off published nothing")

@@ -38,6 +38,8 @@ from bench.common import (
     timed,
     vacuum_analyze,
 )
+from tests.support.acting import send
+from workflow.application.commands import CreateWorkStream
 
 NAME = "sweep"
 SIZES = (1_000, 10_000, 100_000)
@@ -140,7 +142,7 @@ def _measure_round(
     rt: Any, conn: psycopg.Connection[Any], due_ids: list[int]
 ) -> tuple[float, float, int]:
     """One bare SELECT and one sweep over the same 50 due deadlines: (seconds, seconds, sent)."""
-    from workflow.services import reminders
+    from workflow.application.jobs import reminders
 
     _reset(conn, due_ids)
     select = timed(lambda: conn.execute(BARE_SELECT, (TODAY,)).fetchall())
@@ -165,17 +167,19 @@ def _check(url: str, size: int, sent: set[int]) -> dict[str, Any]:
 
 
 def _seed(url: str, size: int, data_dir: Path) -> tuple[Any, list[int]]:
-    from workflow.services import directory, streams
-    from workflow.services.actors import Actor
+    from workflow.application.commands import LoadPeople
+    from workflow.application.principal import Actor, engine_principal
 
     rt = runtime_for(url, data_dir)
     rt.clock = lambda: NOW
-    directory.load_people_file(rt, Actor("bench set-up", None), PEOPLE)
+    rt.handle(LoadPeople(path=PEOPLE), engine_principal("bench set-up"))
     lead = Actor("Ann Lead", "HMIPROBATION")
-    streams.create_stream(
-        rt, lead, ref=TEMPLATE, title="Bench template", kind="review", lead="HMIPROBATION",
-        supporting=["HMIPRISONS", "HMICFRS"],
-    )  # fmt: skip
+    fields = {"lead": "HMIPROBATION", "supporting": ["HMIPRISONS", "HMICFRS"]}
+    send(
+        rt,
+        lead,
+        CreateWorkStream(ref=TEMPLATE, title="Bench template", kind="review", fields=fields),
+    )
     say(f"{NAME}: seeding {size:,} open work streams")
     _grow(url, 0, size)
     due_ids = _add_due(url)

@@ -49,6 +49,8 @@ from bench.common import (
     scratch_database,
     vacuum_analyze,
 )
+from tests.support.acting import send
+from workflow.application.commands import CreateWorkStream, FireTrigger
 
 NAME = "transitions"
 TARGET = 0.5  # the service's rate over the raw rate
@@ -215,8 +217,8 @@ def _cycler(refs: list[str], step: Callable[[str], None]) -> Callable[[], None]:
 
 
 def run(quick: bool = False) -> list[Figure]:
-    from workflow.services import queries, streams
-    from workflow.services.actors import Actor
+    from workflow.application.principal import Actor
+    from workflow.application.queries import streams as queries
 
     seconds, trials = (1.0, 2) if quick else (4.0, 5)
     lead = Actor(ACTOR, BODY)
@@ -224,15 +226,19 @@ def run(quick: bool = False) -> list[Figure]:
     figures: list[Figure] = []
     with scratch_database(NAME) as url, tempfile.TemporaryDirectory() as tmp:
         rt = runtime_for(url, Path(tmp))
-        streams.create_stream(
+        send(
             rt,
             lead,
-            ref=TEMPLATE,
-            title="Benchmark work stream",
-            kind="review",
-            lead="HMI Probation",
-            supporting=["HMI Prisons", "HMICFRS"],
-            expected_publication="Spring 2027",
+            CreateWorkStream(
+                ref=TEMPLATE,
+                title="Benchmark work stream",
+                kind="review",
+                fields={
+                    "lead": "HMI Probation",
+                    "supporting": ["HMI Prisons", "HMICFRS"],
+                    "expected_publication": "Spring 2027",
+                },
+            ),
         )
         svc_refs = [f"svc-{i:05d}" for i in range(pool)]
         raw_refs = [f"raw-{i:05d}" for i in range(pool)]
@@ -244,7 +250,7 @@ def run(quick: bool = False) -> list[Figure]:
 
         def service_step(ref: str) -> None:
             trigger = "resume" if paused[ref] else "pause"
-            streams.fire_trigger(rt, lead, ref, trigger)
+            send(rt, lead, FireTrigger(key=ref, trigger=trigger))
             paused[ref] = not paused[ref]
 
         statements = _statements_of(rt, lambda: service_step(svc_refs[0]))

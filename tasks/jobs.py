@@ -1,4 +1,4 @@
-"""Celery tasks: thin, idempotent, keyed by outbox row id. The services do the work."""
+"""Celery tasks: thin, idempotent, keyed by outbox row id. The application's jobs do the work."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import logging
 from tasks.app import app
 from tasks.publisher import publish_rows
 from tasks.runtime import channel, worker_runtime
+from workflow.application.jobs import delivery, outbox, reminders
 from workflow.notifications import DeliveryFailed
-from workflow.services import delivery, outbox, reminders
 
 log = logging.getLogger("cjji.tasks")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tasks.app import app
 from tasks.runtime import worker_runtime
-from workflow.services.embargo import send_due_embargoes as send_due
+from workflow.application.jobs.embargo import send_due_embargoes as send_due
 
 
 @app.task(name="cjji.send_due_embargoes")

@@ -54,3 +54,8 @@ def celery_for(settings: Settings) -> Celery:
 
 
 publish_rows = publisher_for(app)
+
+
+def celery_publisher(rows: Sequence[OutboxRow]) -> object:
+    """The publisher entry points give :func:`workflow.bootstrap.bootstrap`."""
+    return publish_rows(rows)

@@ -119,4 +119,4 @@ def pg_rt(pg_database: str, tmp_path: Path, clock: Clock) -> Iterator[Runtime]:
 def rt(request: pytest.FixtureRequest) -> Runtime:
     """The same test on both databases."""
     fixture = "sqlite_rt" if request.param == "sqlite" else "pg_rt"
-    return request.getfixturevalue(fixture)  # type: ignore[no-any-return]
+    return request.getfixturevalue(fixture)

@@ -1,4 +1,5 @@
-"""The composition root: builds the engine's parts from settings, once, on request."""
+"""The composition root: builds the engine's parts from settings, once, on request, and
+hands them to the message bus and its handlers (no handler imports this module)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from config.settings import Settings, get_settings
+from workflow.application.commands import Command
+from workflow.application.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
+from workflow.application.messagebus import MessageBus, Publisher
+from workflow.application.principal import Principal
 from workflow.domain.bodies import DEFAULT_BODIES, BodyRegistry
 from workflow.store.db import engine_for, is_postgres, session_factory
 from workflow.store.tables import OutboxRow
-from workflow.store.uow import Publisher, Reactions, UnitOfWork
+from workflow.store.uow import UnitOfWork
 
 
 def utc_now() -> datetime:
@@ -24,13 +30,13 @@ def utc_now() -> datetime:
 
 @dataclass
 class Runtime:
-    """Everything a service needs: settings, database, clock, registry and hooks."""
+    """Everything the entry points and jobs need: settings, database, clock, registry,
+    publisher, and the message bus built from them."""
 
     settings: Settings
     engine: Engine
     clock: Callable[[], datetime] = utc_now
     bodies: BodyRegistry = DEFAULT_BODIES
-    reactions: Reactions | None = None
     publisher: Publisher | None = None
 
     @cached_property
@@ -42,10 +48,30 @@ class Runtime:
             self.sessions,
             lock_rows=is_postgres(self.engine),
             clock=self.clock,
-            reactions=self.reactions,
-            publisher=self.publisher,
+            publishing=self.publisher is not None,
             lease_seconds=self.settings.outbox_lease_seconds,
         )
+
+    @cached_property
+    def bus(self) -> MessageBus:
+        return MessageBus(
+            self.uow,
+            clock=self.clock,
+            bodies=self.bodies,
+            settings=self.settings,
+            handlers=COMMAND_HANDLERS,
+            event_handlers=EVENT_HANDLERS,
+            publisher=self.publisher,
+        )
+
+    def handle(self, command: Command, who: Principal) -> Any:
+        """Send ``command`` on the bus as ``who``: allowed by the policy or refused."""
+        return self.bus.handle(command, who)
+
+    def publish(self, rows: Sequence[OutboxRow]) -> None:
+        """Hand outbox rows committed outside the bus (by jobs) to the broker."""
+        if self.publisher is not None and rows:
+            self.publisher(rows)
 
     @cached_property
     def read_sessions(self) -> sessionmaker[Session]:
@@ -59,26 +85,11 @@ class Runtime:
         return self.read_sessions()
 
 
-def celery_publisher(rows: Sequence[OutboxRow]) -> object:
-    """Publish through Celery; imported on first use so that commands stay quick to start."""
-    from tasks.publisher import publish_rows
-
-    return publish_rows(rows)
-
-
 def bootstrap(
     settings: Settings | None = None,
     *,
     clock: Callable[[], datetime] = utc_now,
     publisher: Publisher | None = None,
-    with_reactions: bool = True,
 ) -> Runtime:
     settings = settings or get_settings()
-    reactions = None
-    if with_reactions:
-        from workflow.services.reactions import react
-
-        reactions = react
-    return Runtime(
-        settings, engine_for(settings.database_url), clock, DEFAULT_BODIES, reactions, publisher
-    )
+    return Runtime(settings, engine_for(settings.database_url), clock, DEFAULT_BODIES, publisher)

@@ -9,14 +9,20 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from workflow.api.app import create_app
+from tests.support.acting import send
+from workflow.server import create_app
+from workflow.application.authentication import IssuedToken
+from workflow.application.commands import CreateToken, ImportProgramme, SetPassword
+from workflow.application.principal import Actor, engine_principal
 from workflow.bootstrap import Runtime
-from workflow.services import access, programme
-from workflow.services.actors import Actor
 
 PROGRAMME = Path(__file__).resolve().parents[2] / "config/programmes/cjji-2021-23.yaml"
 PASSWORD = "correct horse battery staple"
 SETUP = Actor("test set-up", None)
+#: The engine, for the set-up of a test (loading people, importing the programme).
+SETUP_ENGINE = engine_principal(SETUP.name)
+#: Who gives people their passwords and tokens in a test: the directory's administrator.
+ADMIN = "admin"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -28,18 +34,24 @@ def api(rt: Runtime, username: str | None = None) -> TestClient:
     """A client of the API, with ``username``'s token if one is given."""
     client = TestClient(app_for(rt), raise_server_exceptions=True)
     if username is not None:
-        token = access.create_token(rt, SETUP, username, f"test token of {username}").token
+        token = token_for(rt, username, f"test token of {username}").token
         client.headers["Authorization"] = f"Bearer {token}"
     return client
 
 
+def token_for(rt: Runtime, username: str, label: str, days: int | None = None) -> IssuedToken:
+    """An API token for ``username``, issued by the administrator."""
+    issued: IssuedToken = send(rt, ADMIN, CreateToken(username=username, label=label, days=days))
+    return issued
+
+
 def import_programme(rt: Runtime) -> None:
-    programme.import_programme(rt, SETUP, PROGRAMME)
+    rt.handle(ImportProgramme(path=PROGRAMME), SETUP_ENGINE)
 
 
 def with_password(rt: Runtime, *usernames: str) -> None:
     for username in usernames:
-        access.set_password(rt, SETUP, username, PASSWORD)
+        send(rt, ADMIN, SetPassword(username=username, password=PASSWORD))
 
 
 def csrf_of(html: str) -> str:

@@ -10,8 +10,8 @@ from tests.api.helpers import api, import_programme
 from tests.api.test_access import new_person
 from tests.integration.walk import BODIES, seed_people, to_signoff
 from tests.integration.walk import create as create_stream
+from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
-from workflow.services import queries
 
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "instance"}
 

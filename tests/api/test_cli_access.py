@@ -53,6 +53,7 @@ def test_an_administrator_sets_a_password_issues_a_token_and_serves_the_api(
         "CJJI_DATABASE_URL": f"sqlite:///{tmp_path / 'cjji.sqlite3'}",
         "CJJI_DATA_DIR": str(tmp_path),
         "CJJI_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "CJJI_ACTOR": "admin",  # who acts, once `users load` has added them
     }
     cjji(env, "db", "upgrade")
     cjji(env, "users", "load", str(PEOPLE))
@@ -98,6 +99,7 @@ def test_cjji_run_prints_where_to_sign_in_with_the_demo_password(tmp_path: Path)
         **{k: v for k, v in os.environ.items() if not k.startswith("CJJI_")},
         "CJJI_DATA_DIR": str(tmp_path),
         "CJJI_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "CJJI_ACTOR": "admin",  # who acts, once `users load` has added them
     }
     done = cjji(env, "run", "--no-serve")
     assert f"Open http://127.0.0.1:{port}/ and sign in with password cjji-demo-2021" in (

@@ -23,12 +23,11 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import create_engine
 
 from config.settings import Settings
-from tests.api.helpers import SETUP, app_for
+from tests.api.helpers import app_for, token_for
 from tests.integration.walk import create as create_stream
 from tests.integration.walk import to_signoff
-from workflow.api.app import create_app
+from workflow.server import create_app
 from workflow.bootstrap import Runtime
-from workflow.services import access
 
 EXAMPLES = int(os.environ.get("CJJI_FUZZ_EXAMPLES", "15"))
 CHECKS = [
@@ -45,7 +44,7 @@ def fuzz_target(pg_rt: Runtime) -> dict[str, Any]:
     """One work stream at joint sign-off, and an administrator's token."""
     create_stream(pg_rt, "fuzz-target")
     to_signoff(pg_rt, "fuzz-target")
-    issued = access.create_token(pg_rt, SETUP, "admin", "fuzzing")
+    issued = token_for(pg_rt, "admin", "fuzzing")
     return {"app": app_for(pg_rt), "token": issued.token, "token_id": issued.id}
 
 

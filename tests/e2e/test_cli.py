@@ -57,7 +57,8 @@ def as_json(done: subprocess.CompletedProcess[str]) -> Any:
 
 def test_a_newcomer_imports_the_programme_and_lists_it_with_correct_leads(cjji: Cjji) -> None:
     cjji("db", "upgrade")
-    cjji("programme", "import", str(PROGRAMME))
+    cjji("users", "load", str(PEOPLE))  # an empty directory: the first set-up may load it
+    cjji("programme", "import", str(PROGRAMME), "--actor", "admin")
     listed = as_json(cjji("streams", "list", "--json"))
     assert isinstance(listed, list) and len(listed) == 18
     leads = {s["ref"]: s["lead"] for s in listed}
@@ -88,6 +89,8 @@ def test_a_work_stream_walks_the_whole_lifecycle_from_the_cli(cjji: Cjji, tmp_pa
         "inspector",
         "--role",
         "contact",
+        "--actor",
+        "admin",
     )
     lead = ("--actor", "a.lead", "--body", "HMI Probation")
     cjji(
@@ -323,7 +326,8 @@ def test_audit_verify_fails_naming_the_event_after_a_raw_sql_edit(
     cjji: Cjji, database_url: str
 ) -> None:
     cjji("db", "upgrade")
-    cjji("programme", "import", str(PROGRAMME))
+    cjji("users", "load", str(PEOPLE))
+    cjji("programme", "import", str(PROGRAMME), "--actor", "admin")
     assert as_json(cjji("audit", "verify", "--json"))["ok"] is True
     engine = create_engine(normalise_url(database_url))
     with engine.begin() as conn:

@@ -17,8 +17,8 @@ from tests.support.deployment import Deployment
 from tests.support.deployment import deployment as make_deployment
 from tests.support.redis_server import PrivateRedis
 from tests.support.smtp import MailCatcher
+from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime, bootstrap, utc_now
-from workflow.services import queries
 from workflow.store.tables import OutboxRow
 
 

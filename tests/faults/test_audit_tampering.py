@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import text
 
 from tests.integration.walk import create, to_signoff
+from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
-from workflow.domain.events import Action, DomainEvent
-from workflow.services import queries
+from workflow.domain.events import UserChanged
 
 
 def test_audit_verification_names_an_edited_event(rt: Runtime) -> None:
@@ -99,7 +99,10 @@ def test_every_time_verifies_as_it_was_hashed_whatever_its_zone(
 ) -> None:
     # PostgreSQL reads each time back as text for speed: it must spell it as it was hashed.
     with rt.uow() as uow:
-        uow.record(DomainEvent(Action.USER_CHANGED, "test", None, moment, payload={"n": 1}))
+        event = UserChanged(
+            actor="test", body=None, at=moment, username="n", user_body="x", change="1"
+        )
+        uow.record(event)
         uow.commit()
     result = queries.verify_audit(rt)
     assert (result.ok, result.checked) == (True, 1), result.problem

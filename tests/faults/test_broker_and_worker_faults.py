@@ -13,12 +13,13 @@ import pytest
 
 from tests.conftest import wipe
 from tests.integration.walk import BODIES, LEAD, agree_terms, create, to_signoff
+from tests.support.acting import send
 from tests.support.deployment import Deployment
 from tests.support.deployment import deployment as make_deployment
 from tests.support.redis_server import PrivateRedis
 from tests.support.smtp import MailCatcher
+from workflow.application.commands import FireTrigger
 from workflow.bootstrap import utc_now
-from workflow.services import streams
 
 pytest_plugins = ["tests.support.fixtures_smtp"]
 
@@ -56,7 +57,7 @@ def test_transitions_commit_while_the_broker_is_down_and_every_message_goes_out_
     broker.stop()
     create(dep.rt)
     to_signoff(dep.rt)  # a dozen commits, each asking for work the broker cannot take
-    assert streams.fire_trigger(dep.rt, LEAD, "mappa", "pause").state.value == "paused"
+    assert send(dep.rt, LEAD, FireTrigger(key="mappa", trigger="pause")).state.value == "paused"
     waiting = len(dep.pending())
     assert waiting >= 10
     broker.start()

@@ -34,10 +34,13 @@ from sqlmodel import col, select
 from tests.conftest import TABLES, Clock, runtime_for
 from tests.faults.helpers import trail_intact
 from tests.integration.walk import BODIES, LEAD, create, signatory, to_signoff
+from tests.support.acting import send
+from workflow.application.commands import RecordDecision, RegisterDocument
+from workflow.application.handlers import documents
+from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
 from workflow.domain.errors import Conflict, Refused, WorkflowError
 from workflow.domain.stages import Stage
-from workflow.services import documents, queries
 from workflow.store.db import engine_for
 from workflow.store.tables import AuditEventRow
 
@@ -129,14 +132,16 @@ def test_a_connection_killed_mid_transaction_writes_nothing_and_the_same_change_
 ) -> None:
     create(pg_rt)
     to_signoff(pg_rt)
-    documents.record_decision(
+    send(
         pg_rt,
         signatory("HMICFRS"),
-        "mappa",
-        body="HMICFRS",
-        decision="request_changes",
-        version=queries.show_stream(pg_rt, "mappa")["report"],
-        comment="Chapter 2 needs the 2022 figures",
+        RecordDecision(
+            key="mappa",
+            body="HMICFRS",
+            decision="request_changes",
+            version=queries.show_stream(pg_rt, "mappa")["report"],
+            comment="Chapter 2 needs the 2022 figures",
+        ),
     )  # sent back to drafting: the move below opens a new sign-off round
     before = fingerprint(pg_rt)
     pausing = PausingClock(clock, pause_at=2)
@@ -144,7 +149,7 @@ def test_a_connection_killed_mid_transaction_writes_nothing_and_the_same_change_
     draft = b"Draft report v2"
 
     thread, errors = in_thread(
-        lambda: documents.register_document(rt, LEAD, "mappa", "report", draft)
+        lambda: send(rt, LEAD, RegisterDocument(key="mappa", kind="report", content=draft))
     )
     assert pausing.entered.wait(timeout=30), "the change never reached its clock"
     terminate(pg_database, holder_of_the_stream_lock(pg_database))  # the row lock is held
@@ -160,7 +165,7 @@ def test_a_connection_killed_mid_transaction_writes_nothing_and_the_same_change_
     assert fingerprint(pg_rt) == before, "something was written"
     trail_intact(pg_rt)
 
-    again = documents.register_document(pg_rt, LEAD, "mappa", "report", draft)
+    again = send(pg_rt, LEAD, RegisterDocument(key="mappa", kind="report", content=draft))
     assert again.new
     assert fingerprint(pg_rt)["head"][0] == before["head"][0] + 1  # one event, once
     trail_intact(pg_rt)
@@ -191,14 +196,18 @@ def test_a_connection_killed_as_the_last_approval_commits_moves_nothing_and_the_
     version = to_signoff(pg_rt)
     first, *others, last = BODIES
     for body in (first, *others):
-        documents.record_decision(
-            pg_rt, signatory(body), "mappa", body=body, decision="approve", version=version
+        send(
+            pg_rt,
+            signatory(body),
+            RecordDecision(key="mappa", body=body, decision="approve", version=version),
         )
     before = fingerprint(pg_rt)
 
     def approve() -> documents.Decided:
-        return documents.record_decision(
-            pg_rt, signatory(last), "mappa", body=last, decision="approve", version=version
+        return send(
+            pg_rt,
+            signatory(last),
+            RecordDecision(key="mappa", body=last, decision="approve", version=version),
         )
 
     with (
@@ -296,13 +305,17 @@ def test_a_connection_cut_after_the_last_approval_sent_commit_moves_once_and_a_r
     version = to_signoff(pg_rt)
     first, *others, last = BODIES
     for body in (first, *others):
-        documents.record_decision(
-            pg_rt, signatory(body), "mappa", body=body, decision="approve", version=version
+        send(
+            pg_rt,
+            signatory(body),
+            RecordDecision(key="mappa", body=body, decision="approve", version=version),
         )
 
     def approve() -> documents.Decided:
-        return documents.record_decision(
-            rt, signatory(last), "mappa", body=last, decision="approve", version=version
+        return send(
+            rt,
+            signatory(last),
+            RecordDecision(key="mappa", body=last, decision="approve", version=version),
         )
 
     proxy.armed.set()

@@ -32,13 +32,14 @@ from tests.faults.helpers import (
     unpublished,
 )
 from tests.integration.walk import BODIES, LEAD, agree_terms, create, to_signoff
+from tests.support.acting import send
 from tests.support.deployment import Deployment
 from tests.support.processes import CeleryProcess
 from tests.support.redis_server import PrivateRedis
 from tests.support.smtp import MailCatcher
+from workflow.application.commands import FireTrigger
+from workflow.application.jobs.outbox import claim_due
 from workflow.bootstrap import Runtime, bootstrap
-from workflow.services import streams
-from workflow.services.outbox import claim_due
 from workflow.store.tables import OutboxRow
 
 pytest_plugins = ["tests.support.fixtures_smtp"]
@@ -110,7 +111,7 @@ def ask_for_terms(dep: Deployment) -> list[OutboxRow]:
     quiet = unpublished(dep)
     create(quiet)
     agree_terms(quiet, "mappa")
-    streams.fire_trigger(quiet, LEAD, "mappa", "start_fieldwork")
+    send(quiet, LEAD, FireTrigger(key="mappa", trigger="start_fieldwork"))
     rows = outbox(dep.rt)
     assert rows and all(r.lease_until is None and r.attempts == 0 for r in rows)
     return rows

@@ -15,8 +15,10 @@ from sqlmodel import col, select
 
 from config.settings import Settings
 from tests.integration.walk import BODIES, create, signatory, to_signoff
+from tests.support.acting import send
+from workflow.application.commands import RecordDecision
+from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime, bootstrap
-from workflow.services import documents, queries
 from workflow.store.tables import AuditEventRow, WorkStreamRow
 
 
@@ -28,8 +30,10 @@ def approve_in_rounds(
     for ref, version in zip(refs, versions, strict=True):
         barrier.wait(timeout=60)
         try:
-            documents.record_decision(
-                rt, signatory(body), ref, body=body, decision="approve", version=version
+            send(
+                rt,
+                signatory(body),
+                RecordDecision(key=ref, body=body, decision="approve", version=version),
             )
         except Exception as error:  # reported to the parent, which fails the test
             errors.put(f"{ref} {body}: {type(error).__name__}: {error}")

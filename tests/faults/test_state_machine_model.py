@@ -41,6 +41,24 @@ from sqlmodel import col, select
 
 from tests.conftest import TABLES, Clock, runtime_for
 from tests.integration.walk import BODIES, LEAD, REVIEWER, seed_people, signatory
+from tests.support.acting import send
+from workflow.application.commands import (
+    AddEmbargoRecipient,
+    AddFactualAccuracyComment,
+    CreateWorkStream,
+    DisposeFactualAccuracyComment,
+    FireTrigger,
+    Publish,
+    RecordDecision,
+    RegisterDocument,
+    SchedulePublication,
+    SendEmbargoedCopy,
+    SetFieldworkTeam,
+    SignOffFactualAccuracy,
+    StartFactualAccuracy,
+)
+from workflow.application.jobs import reminders
+from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
 from workflow.domain.errors import WorkflowError
 from workflow.domain.events import Action
@@ -50,7 +68,6 @@ from workflow.domain.lifecycle import TRANSITIONS
 from workflow.domain.replay import apply
 from workflow.domain.stages import Stage, Trigger
 from workflow.domain.workstream import WorkStream
-from workflow.services import documents, queries, reminders, report, streams
 from workflow.store.db import engine_for
 from workflow.store.deadline_tables import ReminderRow
 from workflow.store.migrate import upgrade
@@ -78,15 +95,19 @@ def make_template(directory: Path) -> Path:
     rt = runtime_for(url, Clock(START), directory)
     seed_people(rt)
     for ref, kind in KINDS.items():
-        streams.create_stream(
+        send(
             rt,
             LEAD,
-            ref=ref,
-            title=f"Work stream {ref}",
-            kind=kind,
-            lead="HMI Probation",
-            supporting=["HMI Prisons", "HMIC"],
-            expected_publication="Spring 2022",
+            CreateWorkStream(
+                ref=ref,
+                title=f"Work stream {ref}",
+                kind=kind,
+                fields={
+                    "lead": "HMI Probation",
+                    "supporting": ["HMI Prisons", "HMIC"],
+                    "expected_publication": "Spring 2022",
+                },
+            ),
         )
     close_engines(url)
     assert not path.with_name(path.name + "-wal").exists(), "the WAL was not checkpointed"
@@ -161,14 +182,12 @@ class Walks(RuleBasedStateMachine):
         version = self.load(ref).document(kind).current or NEVER_REGISTERED
         return self.attempt(
             f"approve {kind.value}",
-            lambda: documents.record_decision(
+            lambda: send(
                 self.rt,
                 signatory(body),
-                ref,
-                body=body,
-                decision="approve",
-                version=version,
-                kind=kind.value,
+                RecordDecision(
+                    key=ref, body=body, decision="approve", version=version, kind=kind.value
+                ),
             ),
         )
 
@@ -177,10 +196,15 @@ class Walks(RuleBasedStateMachine):
         steps: list[tuple[str, Callable[[], object]]] = [
             (
                 "fieldwork team",
-                lambda: report.set_fieldwork_team(rt, LEAD, ref, ["lead.hmiprobation"]),
+                lambda: send(rt, LEAD, SetFieldworkTeam(key=ref, usernames=("lead.hmiprobation",))),
             ),
-            ("start FA", lambda: report.start_factual_accuracy(rt, LEAD, ref, [police])),
-            ("FA comment", lambda: report.add_fa_comment(rt, LEAD, ref, police, "Table 2")),
+            ("start FA", lambda: send(rt, LEAD, StartFactualAccuracy(key=ref, parties=(police,)))),
+            (
+                "FA comment",
+                lambda: send(
+                    rt, LEAD, AddFactualAccuracyComment(key=ref, party=police, text="Table 2")
+                ),
+            ),
         ]
         if not all(self.attempt(what, call) for what, call in steps):
             return False
@@ -189,25 +213,35 @@ class Walks(RuleBasedStateMachine):
         number = max(c.number for c in check.comments)
         return self.attempt(
             "FA disposed",
-            lambda: report.dispose_fa_comment(rt, LEAD, ref, number, "rejected", "2021 figures"),
-        ) and self.attempt("FA signed", lambda: report.sign_off_factual_accuracy(rt, REVIEWER, ref))
+            lambda: send(
+                rt,
+                LEAD,
+                DisposeFactualAccuracyComment(
+                    key=ref, number=number, disposition="rejected", reason="2021 figures"
+                ),
+            ),
+        ) and self.attempt("FA signed", lambda: send(rt, REVIEWER, SignOffFactualAccuracy(key=ref)))
 
     def publish(self, ref: str) -> bool:
         rt, when = self.rt, self.clock.now + timedelta(days=21)
         version = self.load(ref).report.current or NEVER_REGISTERED
         url = f"https://example.gov.uk/{ref}"
         steps: list[tuple[str, Callable[[], object]]] = [
-            ("schedule", lambda: report.schedule_publication(rt, LEAD, ref, when)),
-            ("send embargo", lambda: report.send_embargoed_copy(rt, LEAD, ref)),
-            ("publish", lambda: report.publish(rt, LEAD, ref, url=url, version=version)),
+            ("schedule", lambda: send(rt, LEAD, SchedulePublication(key=ref, when=when))),
+            ("send embargo", lambda: send(rt, LEAD, SendEmbargoedCopy(key=ref))),
+            ("publish", lambda: send(rt, LEAD, Publish(key=ref, url=url, version=version))),
         ]
         if not self.load(ref).publication.recipients:
             steps.insert(
                 1,
                 (
                     "embargo recipient",
-                    lambda: report.add_embargo_recipient(
-                        rt, LEAD, ref, name="Press office", email="press@moj.example", kind="press"
+                    lambda: send(
+                        rt,
+                        LEAD,
+                        AddEmbargoRecipient(
+                            key=ref, name="Press office", email="press@moj.example", kind="press"
+                        ),
                     ),
                 ),
             )
@@ -215,13 +249,16 @@ class Walks(RuleBasedStateMachine):
 
     def fire(self, ref: str, trigger: str, reason: str | None = None) -> bool:
         return self.attempt(
-            trigger, lambda: streams.fire_trigger(self.rt, LEAD, ref, trigger, reason=reason)
+            trigger,
+            lambda: send(self.rt, LEAD, FireTrigger(key=ref, trigger=trigger, reason=reason)),
         )
 
     def register(self, ref: str, kind: DocumentKind, content: bytes) -> bool:
         return self.attempt(
             f"register {kind.value}",
-            lambda: documents.register_document(self.rt, LEAD, ref, kind.value, content),
+            lambda: send(
+                self.rt, LEAD, RegisterDocument(key=ref, kind=kind.value, content=content)
+            ),
         )
 
     def next_step(self, ref: str) -> bool:
@@ -304,15 +341,17 @@ class Walks(RuleBasedStateMachine):
         }[which]
         self.attempt(
             f"{decision.value} {kind.value}",
-            lambda: documents.record_decision(
+            lambda: send(
                 self.rt,
                 signatory(body),
-                ref,
-                body=body,
-                decision=decision.value,
-                version=version,
-                kind=kind.value,
-                comment="Section 3 overstates the findings" if comment else None,
+                RecordDecision(
+                    key=ref,
+                    body=body,
+                    decision=decision.value,
+                    version=version,
+                    kind=kind.value,
+                    comment="Section 3 overstates the findings" if comment else None,
+                ),
             ),
         )
 
@@ -328,15 +367,17 @@ class Walks(RuleBasedStateMachine):
         version = ws.document(kind).current or NEVER_REGISTERED
         self.attempt(
             f"{decision.value} {kind.value}",
-            lambda: documents.record_decision(
+            lambda: send(
                 self.rt,
                 signatory(body),
-                ref,
-                body=body,
-                decision=decision.value,
-                version=version,
-                kind=kind.value,
-                comment="Chapter 2 needs the 2022 figures",
+                RecordDecision(
+                    key=ref,
+                    body=body,
+                    decision=decision.value,
+                    version=version,
+                    kind=kind.value,
+                    comment="Chapter 2 needs the 2022 figures",
+                ),
             ),
         )
 

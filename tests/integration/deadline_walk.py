@@ -11,19 +11,25 @@ from typing import Any
 from sqlmodel import col, select
 
 from tests.integration.walk import LEAD, agree_terms, seed_people
+from tests.support.acting import send
+from workflow.application.commands import CreateWorkStream, FireTrigger, RegisterDocument
+from workflow.application.jobs import delivery
+from workflow.application.jobs.reminders import SEND_REMINDER
+from workflow.application.principal import Actor
 from workflow.bootstrap import Runtime
 from workflow.domain.stages import Stage
 from workflow.domain.workstream import WorkStream
 from workflow.notifications import Delivery, Message
-from workflow.services import delivery, documents, streams
-from workflow.services.reminders import SEND_REMINDER
 from workflow.store.deadline_tables import ReminderRow
 from workflow.store.tables import OutboxRow
 
 
-def create_review(rt: Runtime, ref: str = "mappa", **extra: Any) -> WorkStream:
+def create_review(
+    rt: Runtime, ref: str = "mappa", *, actor: Actor = LEAD, **extra: Any
+) -> WorkStream:
     """A review led by HMI Probation with HMI Prisons and HMICFRS (reviews need no factual
-    accuracy check before sign-off, so the walk is short)."""
+    accuracy check before sign-off, so the walk is short). Another ``lead`` in ``extra``
+    needs an ``actor`` of that body."""
     seed_people(rt)
     fields: dict[str, Any] = {
         "lead": "HMI Probation",
@@ -31,18 +37,21 @@ def create_review(rt: Runtime, ref: str = "mappa", **extra: Any) -> WorkStream:
         "expected_publication": "Spring 2022",
         **extra,
     }
-    return streams.create_stream(rt, LEAD, ref=ref, title=f"Review {ref}", kind="review", **fields)
+    command = CreateWorkStream(ref=ref, title=f"Review {ref}", kind="review", fields={**fields})
+    ws: WorkStream = send(rt, actor, command)
+    return ws
 
 
 def review_to_signoff(rt: Runtime, ref: str = "mappa") -> str:
     """Walk ``ref`` from scoping into joint sign-off; returns the draft version."""
     agree_terms(rt, ref)
-    streams.fire_trigger(rt, LEAD, ref, "start_fieldwork")
-    streams.fire_trigger(rt, LEAD, ref, "start_drafting")
-    version = documents.register_document(rt, LEAD, ref, "report", f"Draft of {ref}".encode())
-    ws = streams.fire_trigger(rt, LEAD, ref, "submit_for_signoff")
+    send(rt, LEAD, FireTrigger(key=ref, trigger="start_fieldwork"))
+    send(rt, LEAD, FireTrigger(key=ref, trigger="start_drafting"))
+    draft = RegisterDocument(key=ref, kind="report", content=f"Draft of {ref}".encode())
+    version: str = send(rt, LEAD, draft).version
+    ws = send(rt, LEAD, FireTrigger(key=ref, trigger="submit_for_signoff"))
     assert ws.state is Stage.JOINT_SIGNOFF
-    return version.version
+    return version
 
 
 @dataclass

@@ -6,13 +6,16 @@ import itertools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import pytest
 
 from tests.integration.walk import LEAD, agree_terms, create
+from tests.support.acting import send
+from workflow.application.commands import EditWorkStream, FireTrigger
+from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
 from workflow.domain.errors import Conflict, WorkflowError
-from workflow.services import queries, streams
 
 THREADS = 8
 
@@ -39,17 +42,11 @@ def test_eight_threads_firing_conflicting_triggers_apply_exactly_the_valid_seque
     rt = pg_rt
     create(rt)
     agree_terms(rt, "mappa")
-    streams.fire_trigger(rt, LEAD, "mappa", "start_fieldwork")
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="start_fieldwork"))
     triggers = ["start_drafting", "pause", "resume", "pause"] * 2
     results = race(
         [
-            lambda t=t: streams.fire_trigger(
-                rt,
-                LEAD,
-                "mappa",
-                t,  # type: ignore[misc]
-                reason="race",
-            )
+            partial(send, rt, LEAD, FireTrigger(key="mappa", trigger=t, reason="race"))
             for t in triggers
         ]
     )
@@ -78,12 +75,15 @@ def test_with_an_expected_version_only_one_of_eight_concurrent_edits_wins(
     version = queries.show_stream(rt, "mappa")["version"]
     results = race(
         [
-            lambda i=i: streams.edit_stream(
+            partial(
+                send,
                 rt,
                 LEAD,
-                "mappa",
-                expected_version=version,  # type: ignore[misc]
-                title=f"Title from thread {i}",
+                EditWorkStream(
+                    key="mappa",
+                    expected_version=version,
+                    changes={"title": f"Title from thread {i}"},
+                ),
             )
             for i in range(THREADS)
         ]
@@ -104,7 +104,9 @@ def test_concurrent_changes_to_different_work_streams_keep_one_unbroken_chain(
     before = queries.verify_audit(rt).checked
     results = race(
         [
-            lambda i=i: streams.edit_stream(rt, LEAD, f"stream-{i}", priority="high")  # type: ignore[misc]
+            lambda i=i: send(
+                rt, LEAD, EditWorkStream(key=f"stream-{i}", changes={"priority": "high"})
+            )  # type: ignore[misc]
             for i in range(THREADS)
         ]
     )

@@ -14,10 +14,29 @@ from tests.conftest import Clock
 from tests.integration.deadline_walk import create_review as create
 from tests.integration.deadline_walk import review_to_signoff as to_signoff
 from tests.integration.walk import LEAD, REVIEWER, agree_terms, approve_all, publish, signatory
+from tests.support.acting import send
+from workflow.application.commands import (
+    AddEmbargoRecipient,
+    EditWorkStream,
+    ExtendDeadline,
+    FireTrigger,
+    MarkDeadlineMet,
+    OverrideDeadlineRule,
+    RecordDecision,
+    RecordMilestone,
+    RecordUrgentNotification,
+    RegisterDocument,
+    SchedulePublication,
+    SendEmbargoedCopy,
+    SetFieldworkTeam,
+    SignOffFactualAccuracy,
+    StartFactualAccuracy,
+)
+from workflow.application.principal import Actor
+from workflow.application.queries import deadlines, progress
+from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
 from workflow.domain.errors import InvalidInput, NotFound, NotPermitted, Refused
-from workflow.services import deadlines, documents, progress, queries, report, streams
-from workflow.services.actors import Actor
 from workflow.store import deadline_tables
 
 CHRISTMAS_WEEK = datetime(2022, 12, 19, 9, 0, tzinfo=UTC)  # Monday 19 December 2022
@@ -67,18 +86,18 @@ def test_the_factual_accuracy_check_is_owed_from_its_start_to_its_sign_off(
 ) -> None:
     create(rt)
     agree_terms(rt, "mappa")
-    streams.fire_trigger(rt, LEAD, "mappa", "start_fieldwork")
-    streams.fire_trigger(rt, LEAD, "mappa", "start_drafting")
-    documents.register_document(rt, LEAD, "mappa", "report", b"Draft v1")
-    report.start_factual_accuracy(rt, LEAD, "mappa", ["Avon and Somerset Police"])
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="start_fieldwork"))
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="start_drafting"))
+    send(rt, LEAD, RegisterDocument(key="mappa", kind="report", content=b"Draft v1"))
+    send(rt, LEAD, StartFactualAccuracy(key="mappa", parties=("Avon and Somerset Police",)))
     check = open_of(rt, "factual_accuracy_check")
     # The inspected body owes it; the lead chases it. Ten working days from Monday 10 January.
     assert [(d["owed_by"], d["body"], d["due"]) for d in check] == [
         ("inspected_body", "HMIPROBATION", "2022-01-24")
     ]
     clock.advance(days=3)
-    report.set_fieldwork_team(rt, LEAD, "mappa", ["lead.hmiprobation"])
-    report.sign_off_factual_accuracy(rt, REVIEWER, "mappa")
+    send(rt, LEAD, SetFieldworkTeam(key="mappa", usernames=("lead.hmiprobation",)))
+    send(rt, REVIEWER, SignOffFactualAccuracy(key="mappa"))
     assert open_of(rt, "factual_accuracy_check") == []
     closed = deadlines.list_deadlines(rt, stream="mappa", include_closed=True)
     reasons = [d["closed_reason"] for d in closed if d["rule"] == "factual_accuracy_check"]
@@ -90,10 +109,10 @@ def test_a_factual_accuracy_check_started_with_its_own_date_is_due_then(
 ) -> None:
     create(rt)
     agree_terms(rt, "mappa")
-    streams.fire_trigger(rt, LEAD, "mappa", "start_fieldwork")
-    streams.fire_trigger(rt, LEAD, "mappa", "start_drafting")
-    documents.register_document(rt, LEAD, "mappa", "report", b"Draft v1")
-    report.start_factual_accuracy(rt, LEAD, "mappa", ["HMPPS"], due_on=date(2022, 2, 4))
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="start_fieldwork"))
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="start_drafting"))
+    send(rt, LEAD, RegisterDocument(key="mappa", kind="report", content=b"Draft v1"))
+    send(rt, LEAD, StartFactualAccuracy(key="mappa", parties=("HMPPS",), due_on=date(2022, 2, 4)))
     assert by_body(open_of(rt, "factual_accuracy_check")) == {"HMIPROBATION": "2022-02-04"}
 
 
@@ -101,23 +120,44 @@ def test_the_check_and_the_embargo_take_their_dates_from_the_rules_and_their_ove
     rt: Runtime, clock: Clock
 ) -> None:
     create(rt)
-    deadlines.override_rule(
-        rt, LEAD, "mappa", "factual_accuracy_check", "5 working days", "a short report"
+    send(
+        rt,
+        LEAD,
+        OverrideDeadlineRule(
+            key="mappa",
+            rule_key="factual_accuracy_check",
+            duration="5 working days",
+            reason="a short report",
+        ),
     )
-    deadlines.override_rule(rt, LEAD, "mappa", "embargoed_copy", "2 working days", "a ministry ask")
+    send(
+        rt,
+        LEAD,
+        OverrideDeadlineRule(
+            key="mappa",
+            rule_key="embargoed_copy",
+            duration="2 working days",
+            reason="a ministry ask",
+        ),
+    )
     agree_terms(rt, "mappa")
-    streams.fire_trigger(rt, LEAD, "mappa", "start_fieldwork")
-    streams.fire_trigger(rt, LEAD, "mappa", "start_drafting")
-    documents.register_document(rt, LEAD, "mappa", "report", b"Draft v1")
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="start_fieldwork"))
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="start_drafting"))
+    send(rt, LEAD, RegisterDocument(key="mappa", kind="report", content=b"Draft v1"))
     # Five working days from Monday 10 January 2022, not the default ten.
-    assert report.start_factual_accuracy(rt, LEAD, "mappa", ["HMPPS"]) == date(2022, 1, 17)
+    started = send(rt, LEAD, StartFactualAccuracy(key="mappa", parties=("HMPPS",)))
+    assert started == date(2022, 1, 17)
     assert by_body(open_of(rt, "factual_accuracy_check")) == {"HMIPROBATION": "2022-01-17"}
-    report.sign_off_factual_accuracy(rt, REVIEWER, "mappa")
-    version = documents.register_document(rt, LEAD, "mappa", "report", b"Draft v2").version
-    streams.fire_trigger(rt, LEAD, "mappa", "submit_for_signoff")
+    send(rt, REVIEWER, SignOffFactualAccuracy(key="mappa"))
+    version = send(
+        rt, LEAD, RegisterDocument(key="mappa", kind="report", content=b"Draft v2")
+    ).version
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="submit_for_signoff"))
     approve_all(rt, "mappa", version)
     # Two working days before Tuesday 1 March 2022, not the default three.
-    embargo = report.schedule_publication(rt, LEAD, "mappa", datetime(2022, 3, 1, 9, tzinfo=UTC))
+    embargo = send(
+        rt, LEAD, SchedulePublication(key="mappa", when=datetime(2022, 3, 1, 9, tzinfo=UTC))
+    )
     assert embargo == date(2022, 2, 25)
 
 
@@ -129,13 +169,17 @@ def test_publication_scheduled_moves_the_embargoed_copy_and_sending_it_meets_it(
     approve_all(rt, "mappa", version)
     # Until publication is scheduled, the copy counts back from the plan window (31 May).
     assert by_body(open_of(rt, "embargoed_copy")) == {"HMIPROBATION": "2022-05-26"}
-    report.schedule_publication(rt, LEAD, "mappa", datetime(2022, 3, 1, 9, 30, tzinfo=UTC))
+    send(rt, LEAD, SchedulePublication(key="mappa", when=datetime(2022, 3, 1, 9, 30, tzinfo=UTC)))
     assert by_body(open_of(rt, "embargoed_copy")) == {"HMIPROBATION": "2022-02-24"}
-    report.add_embargo_recipient(
-        rt, LEAD, "mappa", name="Press office", email="press@moj.example", kind="press"
+    send(
+        rt,
+        LEAD,
+        AddEmbargoRecipient(
+            key="mappa", name="Press office", email="press@moj.example", kind="press"
+        ),
     )
     clock.advance(days=1)
-    report.send_embargoed_copy(rt, LEAD, "mappa")
+    send(rt, LEAD, SendEmbargoedCopy(key="mappa"))
     assert open_of(rt, "embargoed_copy") == []
     assert "embargo sent on 2022-01-11" in {
         d["closed_reason"]
@@ -147,11 +191,13 @@ def test_an_urgent_notification_opens_the_secretary_of_states_28_days(
     rt: Runtime, clock: Clock
 ) -> None:
     create(rt)
-    report.record_urgent_notification(rt, LEAD, "mappa", date(2022, 1, 12))
+    send(rt, LEAD, RecordUrgentNotification(key="mappa", on=date(2022, 1, 12)))
     due = open_of(rt, "urgent_notification_response")
     assert [(d["owed_by"], d["due"]) for d in due] == [("inspected_body", "2022-02-09")]
     with pytest.raises(InvalidInput, match="recorded by the report's journey"):
-        deadlines.record_milestone(rt, LEAD, "mappa", "urgent_notification", date(2022, 1, 12))
+        send(
+            rt, LEAD, RecordMilestone(key="mappa", name="urgent_notification", on=date(2022, 1, 12))
+        )
 
 
 def test_an_approval_closes_that_bodys_deadline_and_the_last_one_closes_them_all(
@@ -159,13 +205,17 @@ def test_an_approval_closes_that_bodys_deadline_and_the_last_one_closes_them_all
 ) -> None:
     create(rt)
     version = to_signoff(rt)
-    documents.record_decision(
-        rt, signatory("HMICFRS"), "mappa", body="HMICFRS", decision="approve", version=version
+    send(
+        rt,
+        signatory("HMICFRS"),
+        RecordDecision(key="mappa", body="HMICFRS", decision="approve", version=version),
     )
     assert set(by_body(open_of(rt, "signoff_response"))) == {"HMIPROBATION", "HMIPRISONS"}
     for body in ("HMIPROBATION", "HMIPRISONS"):
-        documents.record_decision(
-            rt, signatory(body), "mappa", body=body, decision="approve", version=version
+        send(
+            rt,
+            signatory(body),
+            RecordDecision(key="mappa", body=body, decision="approve", version=version),
         )
     assert open_of(rt, "signoff_response") == []
     # The embargoed copy counts back from the end of the plan window, 31 May 2022.
@@ -177,19 +227,21 @@ def test_a_request_for_changes_closes_sign_off_and_resubmission_opens_it_afresh(
 ) -> None:
     create(rt)
     v1 = to_signoff(rt)
-    documents.record_decision(
+    send(
         rt,
         signatory("HMICFRS"),
-        "mappa",
-        body="HMICFRS",
-        decision="request_changes",
-        version=v1,
-        comment="needs the 2021 figures",
+        RecordDecision(
+            key="mappa",
+            body="HMICFRS",
+            decision="request_changes",
+            version=v1,
+            comment="needs the 2021 figures",
+        ),
     )
     assert open_of(rt, "signoff_response") == []
     clock.advance(days=7)
-    documents.register_document(rt, LEAD, "mappa", "report", b"Draft v2")
-    streams.fire_trigger(rt, LEAD, "mappa", "submit_for_signoff")
+    send(rt, LEAD, RegisterDocument(key="mappa", kind="report", content=b"Draft v2"))
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="submit_for_signoff"))
     assert set(by_body(open_of(rt, "signoff_response")).values()) == {"2022-01-31"}
 
 
@@ -198,11 +250,13 @@ def test_a_new_version_during_sign_off_asks_again_of_bodies_that_had_approved(
 ) -> None:
     create(rt)
     v1 = to_signoff(rt)
-    documents.record_decision(
-        rt, signatory("HMICFRS"), "mappa", body="HMICFRS", decision="approve", version=v1
+    send(
+        rt,
+        signatory("HMICFRS"),
+        RecordDecision(key="mappa", body="HMICFRS", decision="approve", version=v1),
     )
     clock.advance(days=2)
-    documents.register_document(rt, LEAD, "mappa", "report", b"Draft v1, corrected")
+    send(rt, LEAD, RegisterDocument(key="mappa", kind="report", content=b"Draft v1, corrected"))
     due = by_body(open_of(rt, "signoff_response"))
     assert due == {
         "HMIPROBATION": "2022-01-24",
@@ -218,13 +272,13 @@ def test_pausing_stops_the_clock_and_resuming_moves_deadlines_on_by_the_days_pau
     create(rt)
     to_signoff(rt)
     clock.now = datetime(2022, 12, 20, 12, tzinfo=UTC)
-    streams.fire_trigger(rt, LEAD, "mappa", "pause", reason="awaiting data")
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="pause", reason="awaiting data"))
     paused = open_of(rt, "signoff_response")
     assert {(d["paused"], d["next_reminder"], d["overdue"]) for d in paused} == {
         (True, None, False)
     }
     clock.now = datetime(2023, 1, 4, 9, tzinfo=UTC)
-    streams.fire_trigger(rt, LEAD, "mappa", "resume")
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="resume"))
     # Paused on 20 December, resumed on 4 January: 21-23 and 28-30 December and 3-4 January
     # are 8 working days, so 5 January moves on to 17 January.
     resumed = open_of(rt, "signoff_response")
@@ -237,9 +291,9 @@ def test_pausing_stops_the_clock_and_resuming_moves_deadlines_on_by_the_days_pau
 def test_withdrawing_a_paused_work_stream_closes_every_deadline(rt: Runtime, clock: Clock) -> None:
     create(rt)
     to_signoff(rt)
-    streams.fire_trigger(rt, LEAD, "mappa", "pause", reason="Covid-19")
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="pause", reason="Covid-19"))
     were_open = {d["id"] for d in open_of(rt)}
-    streams.fire_trigger(rt, LEAD, "mappa", "withdraw", reason="overtaken by events")
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="withdraw", reason="overtaken by events"))
     assert open_of(rt) == []
     closed = deadlines.list_deadlines(rt, stream="mappa", include_closed=True)
     reasons = {d["closed_reason"] for d in closed if d["id"] in were_open}
@@ -267,14 +321,28 @@ def test_an_extension_needs_a_reason_moves_later_only_and_is_audited(
     to_signoff(rt)
     target = next(d for d in open_of(rt, "signoff_response") if d["body"] == "HMICFRS")
     with pytest.raises(InvalidInput, match="reason is required"):
-        deadlines.extend(rt, LEAD, target["id"], date(2022, 2, 1), " ")
+        send(rt, LEAD, ExtendDeadline(deadline_id=target["id"], to=date(2022, 2, 1), reason=" "))
     with pytest.raises(InvalidInput, match="not after"):
-        deadlines.extend(rt, LEAD, target["id"], date(2022, 1, 11), "why not")
+        send(
+            rt,
+            LEAD,
+            ExtendDeadline(deadline_id=target["id"], to=date(2022, 1, 11), reason="why not"),
+        )
     with pytest.raises(NotPermitted, match="only the lead body"):
-        deadlines.extend(rt, Actor("x", "HMICFRS"), target["id"], date(2022, 2, 1), "busy")
+        send(
+            rt,
+            Actor("x", "HMICFRS"),
+            ExtendDeadline(deadline_id=target["id"], to=date(2022, 2, 1), reason="busy"),
+        )
     with pytest.raises(NotFound, match="no deadline 999999"):
-        deadlines.extend(rt, LEAD, 999999, date(2022, 2, 1), "busy")
-    done = deadlines.extend(rt, LEAD, target["id"], date(2022, 2, 1), "the chief is on leave")
+        send(rt, LEAD, ExtendDeadline(deadline_id=999999, to=date(2022, 2, 1), reason="busy"))
+    done = send(
+        rt,
+        LEAD,
+        ExtendDeadline(
+            deadline_id=target["id"], to=date(2022, 2, 1), reason="the chief is on leave"
+        ),
+    )
     assert done["due"] == "2022-02-01" and done["original_due"] == target["due"]
     assert done["extended_reason"] == "the chief is on leave"
     extended = [c for c in changes(rt) if c["change"] == "extended"]
@@ -297,29 +365,33 @@ def test_an_extension_needs_a_reason_moves_later_only_and_is_audited(
 def test_marking_a_deadline_met_closes_it_once(rt: Runtime, clock: Clock) -> None:
     create(rt)
     target = open_of(rt, "notification_to_publication")[0]
-    with pytest.raises(NotPermitted, match="marked met by the lead"):
-        deadlines.mark_met(rt, Actor("x", "HMICFRS"), target["id"])
-    done = deadlines.mark_met(rt, LEAD, target["id"], "published early")
+    with pytest.raises(NotPermitted, match=r"cannot mark a deadline met: .*only the lead body"):
+        send(rt, Actor("x", "HMICFRS"), MarkDeadlineMet(deadline_id=target["id"]))
+    done = send(rt, LEAD, MarkDeadlineMet(deadline_id=target["id"], note="published early"))
     assert done["closed_reason"] == "met: published early"
     with pytest.raises(Refused, match="closed already"):
-        deadlines.mark_met(rt, LEAD, target["id"])
+        send(rt, LEAD, MarkDeadlineMet(deadline_id=target["id"]))
     with pytest.raises(Refused, match="nothing to extend"):
-        deadlines.extend(rt, LEAD, target["id"], date(2030, 1, 1), "late")
+        send(rt, LEAD, ExtendDeadline(deadline_id=target["id"], to=date(2030, 1, 1), reason="late"))
 
 
 def test_planning_fieldwork_opens_the_notice_and_starting_it_closes_the_notice(
     rt: Runtime, clock: Clock
 ) -> None:
     create(rt)
-    deadlines.record_milestone(rt, LEAD, "mappa", "fieldwork", date(2022, 2, 14))
+    send(rt, LEAD, RecordMilestone(key="mappa", name="fieldwork", on=date(2022, 2, 14)))
     assert by_body(open_of(rt, "notice_before_fieldwork")) == {"HMIPROBATION": "2022-01-31"}
-    deadlines.record_milestone(rt, LEAD, "mappa", "fieldwork", date(2022, 2, 21), "venue moved")
+    send(
+        rt,
+        LEAD,
+        RecordMilestone(key="mappa", name="fieldwork", on=date(2022, 2, 21), reason="venue moved"),
+    )
     assert by_body(open_of(rt, "notice_before_fieldwork")) == {"HMIPROBATION": "2022-02-07"}
     assert [c["change"] for c in changes(rt)][-1] == "re-planned"
     to_signoff(rt)
     assert open_of(rt, "notice_before_fieldwork") == []
     with pytest.raises(InvalidInput, match="record one of fieldwork"):
-        deadlines.record_milestone(rt, LEAD, "mappa", "lunch", date(2022, 2, 21))
+        send(rt, LEAD, RecordMilestone(key="mappa", name="lunch", on=date(2022, 2, 21)))
 
 
 def test_a_follow_up_review_visit_closes_the_review_deadlines_and_opens_its_report(
@@ -334,7 +406,7 @@ def test_a_follow_up_review_visit_closes_the_review_deadlines_and_opens_its_repo
         "follow_up_review_latest",
         "pcc_response",
     }
-    deadlines.record_milestone(rt, LEAD, "mappa", "follow_up_review_visit", date(2022, 9, 5))
+    send(rt, LEAD, RecordMilestone(key="mappa", name="follow_up_review_visit", on=date(2022, 9, 5)))
     # 25 working days skip Monday 19 September 2022, the bank holiday of the Queen's funeral.
     assert {d["rule"]: d["due"] for d in open_of(rt)} == {
         "follow_up_report": "2022-10-11",
@@ -348,9 +420,20 @@ def test_a_rule_given_another_duration_for_one_work_stream_re_dates_it_with_the_
     create(rt)
     to_signoff(rt)
     target = next(d for d in open_of(rt, "signoff_response") if d["body"] == "HMICFRS")
-    deadlines.extend(rt, LEAD, target["id"], date(2022, 3, 1), "agreed separately")
-    changed = deadlines.override_rule(
-        rt, LEAD, "mappa", "signoff_response", "15 working days", "a long report"
+    send(
+        rt,
+        LEAD,
+        ExtendDeadline(deadline_id=target["id"], to=date(2022, 3, 1), reason="agreed separately"),
+    )
+    changed = send(
+        rt,
+        LEAD,
+        OverrideDeadlineRule(
+            key="mappa",
+            rule_key="signoff_response",
+            duration="15 working days",
+            reason="a long report",
+        ),
     )
     assert {d["body"]: d["due"] for d in changed} == {
         "HMIPROBATION": "2022-01-31",
@@ -367,16 +450,40 @@ def test_a_rule_given_another_duration_for_one_work_stream_re_dates_it_with_the_
         }
     ]
     with pytest.raises(InvalidInput, match="reason is required"):
-        deadlines.override_rule(rt, LEAD, "mappa", "signoff_response", "5 working days", "")
+        send(
+            rt,
+            LEAD,
+            OverrideDeadlineRule(
+                key="mappa", rule_key="signoff_response", duration="5 working days", reason=""
+            ),
+        )
     with pytest.raises(InvalidInput, match="cannot read 'soon'"):
-        deadlines.override_rule(rt, LEAD, "mappa", "signoff_response", "soon", "why")
+        send(
+            rt,
+            LEAD,
+            OverrideDeadlineRule(
+                key="mappa", rule_key="signoff_response", duration="soon", reason="why"
+            ),
+        )
     with pytest.raises(InvalidInput, match="no deadline rule 'nap'"):
-        deadlines.override_rule(rt, LEAD, "mappa", "nap", "5 working days", "why")
+        send(
+            rt,
+            LEAD,
+            OverrideDeadlineRule(
+                key="mappa", rule_key="nap", duration="5 working days", reason="why"
+            ),
+        )
 
 
 def test_an_overridden_rule_applies_to_deadlines_opened_later(rt: Runtime, clock: Clock) -> None:
     create(rt)
-    deadlines.override_rule(rt, LEAD, "mappa", "signoff_response", "5 working days", "short")
+    send(
+        rt,
+        LEAD,
+        OverrideDeadlineRule(
+            key="mappa", rule_key="signoff_response", duration="5 working days", reason="short"
+        ),
+    )
     to_signoff(rt)
     assert set(by_body(open_of(rt, "signoff_response")).values()) == {"2022-01-17"}
 
@@ -385,9 +492,9 @@ def test_moving_the_plan_window_re_dates_the_business_plan_deadline(
     rt: Runtime, clock: Clock
 ) -> None:
     create(rt)
-    streams.edit_stream(rt, LEAD, "mappa", expected_publication="Autumn 2022")
+    send(rt, LEAD, EditWorkStream(key="mappa", changes={"expected_publication": "Autumn 2022"}))
     assert by_body(open_of(rt, "expected_publication")) == {"HMIPROBATION": "2022-11-30"}
-    streams.edit_stream(rt, LEAD, "mappa", lead="HMI Prisons")
+    send(rt, LEAD, EditWorkStream(key="mappa", changes={"lead": "HMI Prisons"}))
     assert {d["body"] for d in open_of(rt) if d["owed_by"] == "lead"} == {"HMIPRISONS"}
 
 
@@ -411,9 +518,9 @@ def test_deadline_changes_keep_the_audit_chain_whole_and_replay_equal(
 ) -> None:
     create(rt)
     to_signoff(rt)
-    streams.fire_trigger(rt, LEAD, "mappa", "pause", reason="data")
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="pause", reason="data"))
     clock.advance(days=3)
-    streams.fire_trigger(rt, LEAD, "mappa", "resume")
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="resume"))
     assert queries.verify_audit(rt).ok
     assert queries.replay_differences(rt) == {}
 
@@ -455,7 +562,7 @@ def test_the_overview_shows_each_streams_next_deadline_and_whether_any_is_overdu
     assert not rows["mappa"]["overdue"] and not rows["quiet"]["overdue"]
     clock.now = datetime(2022, 2, 1, 9, tzinfo=UTC)  # sign-off (due 24 January) is late
     assert progress.overview(rt, overdue=True)[0]["ref"] == "mappa"
-    streams.fire_trigger(rt, LEAD, "mappa", "pause", reason="court case")
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="pause", reason="court case"))
     # A paused work stream's clock has stopped: nothing of it is overdue.
     assert {r["ref"] for r in progress.overview(rt, overdue=True)} == set()
     assert progress.stream_record(rt, "quiet")["next_deadline"]["due"] == min(

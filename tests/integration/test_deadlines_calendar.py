@@ -10,9 +10,12 @@ from icalendar import Calendar
 from tests.conftest import Clock
 from tests.integration.deadline_walk import create_review, review_to_signoff
 from tests.integration.walk import LEAD
+from tests.support.acting import send
+from workflow.application.commands import ExtendDeadline, MarkDeadlineMet
+from workflow.application.principal import Actor
+from workflow.application.queries import calendar_feed, deadlines
 from workflow.bootstrap import Runtime
 from workflow.domain.errors import NotFound, UnknownBody
-from workflow.services import calendar_feed, deadlines
 
 
 def parsed(ics: bytes) -> Calendar:
@@ -26,7 +29,8 @@ def test_a_bodys_feed_holds_every_open_deadline_of_its_work_streams(
 ) -> None:
     create_review(rt, "mappa")
     review_to_signoff(rt, "mappa")
-    create_review(rt, "custody", lead="HMIC", supporting=["HMCPSI"])
+    hmic = Actor("lead.hmicfrs", "HMICFRS")
+    create_review(rt, "custody", actor=hmic, lead="HMIC", supporting=["HMCPSI"])
     feed = calendar_feed.body_feed(rt, "HMI Prisons")  # an alias: HMIPRISONS takes part in mappa
     calendar = parsed(feed.ics)
     expected = deadlines.list_deadlines(rt, stream="mappa")
@@ -52,8 +56,14 @@ def test_an_extended_deadline_keeps_its_event_and_a_met_one_leaves_the_feed(
     create_review(rt)
     review_to_signoff(rt)
     first, second = deadlines.list_deadlines(rt, stream="mappa")[:2]
-    deadlines.extend(rt, LEAD, first["id"], date(2022, 3, 1), "agreed with HMI Prisons")
-    deadlines.mark_met(rt, LEAD, second["id"])
+    send(
+        rt,
+        LEAD,
+        ExtendDeadline(
+            deadline_id=first["id"], to=date(2022, 3, 1), reason="agreed with HMI Prisons"
+        ),
+    )
+    send(rt, LEAD, MarkDeadlineMet(deadline_id=second["id"]))
     events = {str(e["UID"]): e for e in parsed(calendar_feed.stream_feed(rt, "mappa").ics).events}
     moved = events[f"deadline-{first['id']}@cjji-workflow"]
     assert moved.start == date(2022, 3, 1)

@@ -15,8 +15,9 @@ from icalendar import Calendar
 
 from tests.conftest import Clock
 from tests.integration.deadline_walk import create_review, review_to_signoff
+from workflow.application.queries import deadlines
+from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
-from workflow.services import deadlines, queries
 
 pytestmark = pytest.mark.slow  # each command is a new process
 Cjji = Callable[..., subprocess.CompletedProcess[str]]
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def rt(pg_rt: Runtime) -> Runtime:
     """PostgreSQL only: each command is a process of its own (seconds to start), and the
-    services below it are tested on both databases already."""
+    handlers below it are tested on both databases already."""
     return pg_rt
 
 
@@ -83,7 +84,7 @@ def test_a_deadline_is_extended_with_a_reason_and_bad_input_exits_2(
     create_review(rt)
     review_to_signoff(rt)
     target = deadlines.list_deadlines(rt, body="HMICFRS")[0]
-    who = ("--actor", "Ann Lead", "--body", "HMI Probation")
+    who = ("--actor", "lead.hmiprobation", "--body", "HMI Probation")
     moved = as_json(
         cjji(
             "deadlines", "extend", str(target["id"]), "--to", "2022-02-28",
@@ -98,7 +99,8 @@ def test_a_deadline_is_extended_with_a_reason_and_bad_input_exits_2(
     assert "reason is required" in no_reason.stderr
     earlier = cjji(*args, "--to", "2022-01-11", "--reason", "x", *who, expect=2)
     assert "an extension moves it later" in earlier.stderr
-    cjji(*args, "--to", "2022-03-31", "--reason", "x", "--actor", "Bob", "--body", "HMIC", expect=3)
+    other = ("--actor", "lead.hmicfrs", "--body", "HMIC")
+    cjji(*args, "--to", "2022-03-31", "--reason", "x", *other, expect=3)
     cjji("deadlines", "extend", "999999", "--to", "2022-03-31", "--reason", "x", *who, expect=2)
     assert len(queries.audit_log(rt, "mappa", action="deadline_changed", limit=1000)) > 0
 
@@ -107,7 +109,7 @@ def test_planned_dates_rule_changes_and_met_deadlines_from_the_command_line(
     rt: Runtime, clock: Clock, cjji: Cjji
 ) -> None:
     create_review(rt)
-    who = ("--actor", "Ann Lead", "--body", "HMIPROBATION")
+    who = ("--actor", "lead.hmiprobation", "--body", "HMIPROBATION")
     opened = as_json(
         cjji("deadlines", "milestone", "mappa", "fieldwork", "--on", "2022-02-14", *who, "--json")
     )

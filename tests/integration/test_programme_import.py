@@ -6,14 +6,21 @@ from pathlib import Path
 
 import pytest
 
+from workflow.application.commands import ImportProgramme
+from workflow.application.handlers.programme import ImportResult
+from workflow.application.principal import engine_principal
+from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
 from workflow.domain.errors import InvalidInput
-from workflow.services import queries
-from workflow.services.actors import Actor
-from workflow.services.programme import import_programme
 
 PROGRAMME = Path(__file__).resolve().parents[2] / "config/programmes/cjji-2021-23.yaml"
-IMPORTER = Actor("Programme office", None)
+IMPORTER = engine_principal("Programme office")
+
+
+def import_programme(rt: Runtime, who: object, path: Path) -> ImportResult:
+    result: ImportResult = rt.handle(ImportProgramme(path=path), IMPORTER)
+    return result
+
 
 EXPECTED_LEADS = {
     "police-custody": None,

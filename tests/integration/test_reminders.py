@@ -22,8 +22,18 @@ from tests.integration.deadline_walk import (
     review_to_signoff,
 )
 from tests.integration.walk import LEAD, agree_terms, signatory
+from tests.support.acting import send
+from workflow.application.commands import (
+    ExtendDeadline,
+    FireTrigger,
+    RecordDecision,
+    RegisterDocument,
+    StartFactualAccuracy,
+)
+from workflow.application.jobs import reminders
+from workflow.application.queries import deadlines
+from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
-from workflow.services import deadlines, documents, queries, reminders, report, streams
 from workflow.store.deadline_tables import DeadlineRow
 
 MONDAY = datetime(2022, 12, 19, 9, tzinfo=UTC)  # sign-off opens; due Thursday 5 January 2023
@@ -52,8 +62,10 @@ def test_a_work_stream_left_at_sign_off_for_weeks_reminds_each_outstanding_body_
 ) -> None:
     version = signoff_in_christmas_week(rt, clock)
     clock.now = datetime(2022, 12, 21, 10, tzinfo=UTC)
-    documents.record_decision(
-        rt, signatory("HMICFRS"), "mappa", body="HMICFRS", decision="approve", version=version
+    send(
+        rt,
+        signatory("HMICFRS"),
+        RecordDecision(key="mappa", body="HMICFRS", decision="approve", version=version),
     )
     for day in days(date(2022, 12, 19), date(2023, 2, 10)):
         for hour in (9, 17):  # twice a day: the second sweep finds nothing new
@@ -89,10 +101,10 @@ def test_an_unanswered_factual_accuracy_check_is_chased_by_the_lead_then_its_chi
     clock.now = MONDAY
     create_review(rt, "mappa", expected_publication="Autumn 2023")
     agree_terms(rt, "mappa")
-    streams.fire_trigger(rt, LEAD, "mappa", "start_fieldwork")
-    streams.fire_trigger(rt, LEAD, "mappa", "start_drafting")
-    documents.register_document(rt, LEAD, "mappa", "report", b"Draft of mappa")
-    report.start_factual_accuracy(rt, LEAD, "mappa", ["Avon and Somerset Police"])
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="start_fieldwork"))
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="start_drafting"))
+    send(rt, LEAD, RegisterDocument(key="mappa", kind="report", content=b"Draft of mappa"))
+    send(rt, LEAD, StartFactualAccuracy(key="mappa", parties=("Avon and Somerset Police",)))
     for day in days(date(2022, 12, 19), date(2023, 2, 10)):
         clock.now = at_nine(day)
         reminders.sweep(rt)
@@ -194,12 +206,12 @@ def test_a_paused_work_stream_is_not_reminded_and_resumes_on_its_moved_dates(
 ) -> None:
     signoff_in_christmas_week(rt, clock)
     clock.now = datetime(2022, 12, 20, 9, tzinfo=UTC)
-    streams.fire_trigger(rt, LEAD, "mappa", "pause", reason="awaiting data")
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="pause", reason="awaiting data"))
     for day in days(date(2022, 12, 20), date(2023, 1, 31)):
         reminders.sweep(rt, at_nine(day))
     assert reminder_rows(rt) == []
     clock.now = datetime(2023, 2, 1, 9, tzinfo=UTC)
-    streams.fire_trigger(rt, LEAD, "mappa", "resume")
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="resume"))
     moved = {d["due"] for d in deadlines.list_deadlines(rt) if d["rule"] == "signoff_response"}
     # Paused 20 Dec - 1 Feb: 28 working days (26, 27 Dec and 2 Jan are bank holidays), so
     # 5 January moves on to 14 February.
@@ -215,7 +227,13 @@ def test_an_extension_starts_reminders_afresh_for_the_new_date(rt: Runtime, cloc
     clock.now = datetime(2023, 1, 5, 9, tzinfo=UTC)
     reminders.sweep(rt)
     target = next(d for d in deadlines.list_deadlines(rt) if d["body"] == "HMIPRISONS")
-    deadlines.extend(rt, LEAD, target["id"], date(2023, 1, 20), "the signatory is ill")
+    send(
+        rt,
+        LEAD,
+        ExtendDeadline(
+            deadline_id=target["id"], to=date(2023, 1, 20), reason="the signatory is ill"
+        ),
+    )
     for day in days(date(2023, 1, 5), date(2023, 1, 20)):
         reminders.sweep(rt, at_nine(day))
     mine = [
@@ -235,8 +253,10 @@ def test_a_deadline_met_before_its_reminder_is_delivered_sends_nothing(
     version = signoff_in_christmas_week(rt, clock)
     clock.now = datetime(2022, 12, 30, 9, tzinfo=UTC)
     reminders.sweep(rt)
-    documents.record_decision(
-        rt, signatory("HMICFRS"), "mappa", body="HMICFRS", decision="approve", version=version
+    send(
+        rt,
+        signatory("HMICFRS"),
+        RecordDecision(key="mappa", body="HMICFRS", decision="approve", version=version),
     )
     keeper = Keeper()
     deliver_all(rt, keeper)

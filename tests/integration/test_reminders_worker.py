@@ -20,12 +20,14 @@ import pytest
 from tests.conftest import Clock, service_missing, wipe
 from tests.integration.deadline_walk import create_review, review_to_signoff
 from tests.integration.walk import signatory
+from tests.support.acting import send
 from tests.support.clocked import ClockedCeleryProcess
 from tests.support.deployment import Deployment
 from tests.support.deployment import deployment as make_deployment
 from tests.support.processes import REDIS_URL, CeleryProcess, redis_reachable
 from tests.support.smtp import MailCatcher
-from workflow.services import documents, queries
+from workflow.application.commands import RecordDecision
+from workflow.application.queries import streams as queries
 
 pytest_plugins = ["tests.support.fixtures_smtp"]
 SWEEP_EVERY = 10  # seconds: the shortest interval the settings allow
@@ -109,8 +111,10 @@ def test_a_work_stream_untouched_through_its_deadline_is_reminded_then_escalated
     clock.now = datetime(2022, 12, 19, 9, tzinfo=UTC)  # sign-off due Thursday 5 January 2023
     create_review(rt, expected_publication="Autumn 2023")
     version = review_to_signoff(rt)
-    documents.record_decision(
-        rt, signatory("HMICFRS"), "mappa", body="HMICFRS", decision="approve", version=version
+    send(
+        rt,
+        signatory("HMICFRS"),
+        RecordDecision(key="mappa", body="HMICFRS", decision="approve", version=version),
     )
     mail.clear()
 

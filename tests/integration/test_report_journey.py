@@ -17,10 +17,27 @@ from tests.integration.walk import (
     publish,
     to_signoff,
 )
+from tests.support.acting import send
+from workflow.application.commands import (
+    AddEmbargoRecipient,
+    AddRecommendation,
+    CarryRecommendation,
+    CloseRecommendation,
+    FireTrigger,
+    Publish,
+    RegisterDocument,
+    RespondToRecommendation,
+    ReviewRecommendation,
+    SchedulePublication,
+    SendEmbargoedCopy,
+)
+from workflow.application.handlers.report import SEND_EMBARGO
+from workflow.application.jobs import embargo
+from workflow.application.queries import register, report
+from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
 from workflow.domain.errors import NotPermitted, TransitionRefused
 from workflow.domain.stages import Stage
-from workflow.services import documents, embargo, queries, register, report, streams
 from workflow.store.tables import OutboxRow
 
 
@@ -30,19 +47,22 @@ def test_publication_is_refused_for_a_version_not_every_body_approved(
     create(rt)
     approved = to_signoff(rt)
     approve_all(rt, "mappa", approved)
-    report.schedule_publication(rt, LEAD, "mappa", clock.now + timedelta(days=10))
-    report.add_embargo_recipient(
+    send(rt, LEAD, SchedulePublication(key="mappa", when=clock.now + timedelta(days=10)))
+    send(
         rt,
         LEAD,
-        "mappa",
-        name="Minister's office",
-        email="minister@justice.example",
-        kind="minister",
+        AddEmbargoRecipient(
+            key="mappa",
+            name="Minister's office",
+            email="minister@justice.example",
+            kind="minister",
+        ),
     )
-    report.send_embargoed_copy(rt, LEAD, "mappa")
+    send(rt, LEAD, SendEmbargoedCopy(key="mappa"))
+    url = "https://example.gov.uk/r"
     with pytest.raises(TransitionRefused, match="must be the one every body approved"):
-        report.publish(rt, LEAD, "mappa", url="https://example.gov.uk/r", version="b" * 64)
-    ws = report.publish(rt, LEAD, "mappa", url="https://example.gov.uk/r", version=approved)
+        send(rt, LEAD, Publish(key="mappa", url=url, version="b" * 64))
+    ws = send(rt, LEAD, Publish(key="mappa", url=url, version=approved))
     assert ws.state is Stage.FOLLOW_UP
     shown = queries.show_stream(rt, "mappa")["publication"]
     assert (shown["url"], shown["version"]) == ("https://example.gov.uk/r", approved)
@@ -54,14 +74,18 @@ def test_the_embargo_date_is_working_days_before_publication_and_access_is_logge
     create(rt)
     approve_all(rt, "mappa", to_signoff(rt))
     # Publication on Wednesday 4 January 2023: counting back skips the 2 January holiday.
-    embargo_on = report.schedule_publication(
-        rt, LEAD, "mappa", clock.now.replace(year=2023, month=1, day=4)
+    embargo_on = send(
+        rt,
+        LEAD,
+        SchedulePublication(key="mappa", when=clock.now.replace(year=2023, month=1, day=4)),
     )
     assert embargo_on == date(2022, 12, 29)  # counting back: 3 Jan, 30 Dec, 29 Dec
-    report.add_embargo_recipient(
-        rt, LEAD, "mappa", name="Press", email="press@example.org", kind="press"
+    send(
+        rt,
+        LEAD,
+        AddEmbargoRecipient(key="mappa", name="Press", email="press@example.org", kind="press"),
     )
-    report.send_embargoed_copy(rt, LEAD, "mappa")
+    send(rt, LEAD, SendEmbargoedCopy(key="mappa"))
     version = queries.show_stream(rt, "mappa")["report"]
     token = report.embargo_token(rt, "mappa", "press@example.org", version)
     filename, content = report.open_embargoed_copy(rt, token)
@@ -79,48 +103,56 @@ def test_the_whole_journey_closes_only_when_every_recommendation_is_closed_or_ca
     create(rt)
     create(rt, ref="mappa-follow-up")
     agree_terms(rt, "mappa")
-    streams.fire_trigger(rt, LEAD, "mappa", "start_fieldwork")
-    streams.fire_trigger(rt, LEAD, "mappa", "start_drafting")
-    report.add_recommendation(
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="start_fieldwork"))
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="start_drafting"))
+    send(
         rt,
         LEAD,
-        "mappa",
-        text="Publish a response",
-        addressed_to="Police and crime commissioners",
-        clock="pcc_response",
+        AddRecommendation(
+            key="mappa",
+            text="Publish a response",
+            addressed_to="Police and crime commissioners",
+            clock="pcc_response",
+        ),
     )
-    report.add_recommendation(
+    send(
         rt,
         LEAD,
-        "mappa",
-        text="Share risk information",
-        addressed_to="Chief constables",
-        type="area_for_improvement",
+        AddRecommendation(
+            key="mappa",
+            text="Share risk information",
+            addressed_to="Chief constables",
+            type="area_for_improvement",
+        ),
     )
-    version = documents.register_document(rt, LEAD, "mappa", "report", b"Draft v1").version
+    version = send(
+        rt, LEAD, RegisterDocument(key="mappa", kind="report", content=b"Draft v1")
+    ).version
     check_facts(rt, "mappa")
-    streams.fire_trigger(rt, LEAD, "mappa", "submit_for_signoff")
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="submit_for_signoff"))
     approve_all(rt, "mappa", version)
     publish(rt, "mappa", clock.now + timedelta(days=14))
     rows = register.register(rt, clock.now.date(), ref="mappa")
     assert rows[0]["statutory_due"] == (clock.now.date() + timedelta(days=56)).isoformat()
     with pytest.raises(TransitionRefused, match=r"2 recommendation\(s\) still open"):
-        streams.fire_trigger(rt, LEAD, "mappa", "close")
-    report.respond_to_recommendation(
+        send(rt, LEAD, FireTrigger(key="mappa", trigger="close"))
+    send(
         rt,
         LEAD,
-        "mappa",
-        1,
-        response="agreed",
-        owner="PCC",
-        action_plan="Publish on the website",
-        due=date(2022, 3, 7),
+        RespondToRecommendation(
+            key="mappa",
+            number=1,
+            response="agreed",
+            owner="PCC",
+            action_plan="Publish on the website",
+            due=date(2022, 3, 7),
+        ),
     )
-    report.review_recommendation(rt, LEAD, "mappa", 1, judgement="good_progress")
-    report.close_recommendation(rt, LEAD, "mappa", 1, evidence="Response published")
-    report.carry_recommendation(rt, LEAD, "mappa", 2, into="mappa-follow-up")
+    send(rt, LEAD, ReviewRecommendation(key="mappa", number=1, judgement="good_progress"))
+    send(rt, LEAD, CloseRecommendation(key="mappa", number=1, evidence="Response published"))
+    send(rt, LEAD, CarryRecommendation(key="mappa", number=2, into="mappa-follow-up"))
     clock.advance(days=200)
-    assert streams.fire_trigger(rt, LEAD, "mappa", "close").state is Stage.CLOSED
+    assert send(rt, LEAD, FireTrigger(key="mappa", trigger="close")).state is Stage.CLOSED
     final = {r["number"]: r for r in register.register(rt, clock.now.date(), ref="mappa")}
     assert final[1]["status"] == "closed"
     assert final[2]["carried_to"] == "mappa-follow-up"
@@ -133,11 +165,11 @@ def test_the_register_ages_open_recommendations_by_owner_and_exports_csv(
 ) -> None:
     create(rt)
     agree_terms(rt, "mappa")
-    streams.fire_trigger(rt, LEAD, "mappa", "start_fieldwork")
-    streams.fire_trigger(rt, LEAD, "mappa", "start_drafting")
-    report.add_recommendation(rt, LEAD, "mappa", text="A", addressed_to="HMPPS")
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="start_fieldwork"))
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="start_drafting"))
+    send(rt, LEAD, AddRecommendation(key="mappa", text="A", addressed_to="HMPPS"))
     clock.advance(days=3)
-    report.add_recommendation(rt, LEAD, "mappa", text="B", addressed_to="HMPPS")
+    send(rt, LEAD, AddRecommendation(key="mappa", text="B", addressed_to="HMPPS"))
     rows = register.register(rt, date(2022, 2, 10))
     assert [r["days_open"] for r in rows] == [31, 28]
     assert register.ageing_by_owner(rows) == [
@@ -153,14 +185,18 @@ def test_the_embargoed_copy_goes_by_itself_on_its_day_and_only_once(
 ) -> None:
     create(rt)
     approve_all(rt, "mappa", to_signoff(rt))
-    embargo_on = report.schedule_publication(rt, LEAD, "mappa", clock.now + timedelta(days=14))
-    report.add_embargo_recipient(
+    embargo_on = send(
+        rt, LEAD, SchedulePublication(key="mappa", when=clock.now + timedelta(days=14))
+    )
+    send(
         rt,
         LEAD,
-        "mappa",
-        name="Inspected force",
-        email="chief@force.example",
-        kind="inspected_body",
+        AddEmbargoRecipient(
+            key="mappa",
+            name="Inspected force",
+            email="chief@force.example",
+            kind="inspected_body",
+        ),
     )
     assert embargo.send_due_embargoes(rt) == []  # not yet its day
     clock.now = clock.now.replace(
@@ -172,4 +208,4 @@ def test_the_embargoed_copy_goes_by_itself_on_its_day_and_only_once(
         tasks = session.exec(
             select(OutboxRow.task).where(col(OutboxRow.stream_ref) == "mappa")
         ).all()
-    assert tasks.count(report.SEND_EMBARGO) == 1
+    assert tasks.count(SEND_EMBARGO) == 1

@@ -9,12 +9,14 @@ import pytest
 
 from tests.conftest import Clock, service_missing, wipe
 from tests.integration.walk import BODIES, approve_all, create, signatory, to_signoff
+from tests.support.acting import send
 from tests.support.deployment import Deployment
 from tests.support.deployment import deployment as make_deployment
 from tests.support.processes import REDIS_URL, redis_reachable
 from tests.support.smtp import MailCatcher
+from workflow.application.commands import FireTrigger, RecordDecision, RegisterDocument
+from workflow.application.queries import streams as queries
 from workflow.domain.stages import Stage
-from workflow.services import documents, queries
 
 pytest_plugins = ["tests.support.fixtures_smtp"]
 
@@ -81,23 +83,24 @@ def test_a_request_for_changes_sends_it_back_and_a_new_draft_asks_again(
     rt, mail = deployment.rt, deployment.mail
     create(rt)
     v1 = to_signoff(rt)
-    result = documents.record_decision(
+    result = send(
         rt,
         signatory("HMICFRS"),
-        "mappa",
-        body="HMICFRS",
-        decision="request_changes",
-        version=v1,
-        comment="The custody chapter needs the 2021 figures",
+        RecordDecision(
+            key="mappa",
+            body="HMICFRS",
+            decision="request_changes",
+            version=v1,
+            comment="The custody chapter needs the 2021 figures",
+        ),
     )
     assert result.moved_to is Stage.DRAFTING
     deployment.drain()
     mail.clear()
     from tests.integration.walk import LEAD
-    from workflow.services import streams
 
-    v2 = documents.register_document(rt, LEAD, "mappa", "report", b"Draft v2").version
-    streams.fire_trigger(rt, LEAD, "mappa", "submit_for_signoff")
+    v2 = send(rt, LEAD, RegisterDocument(key="mappa", kind="report", content=b"Draft v2")).version
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="submit_for_signoff"))
     deployment.drain()
     asked = [m for m in mail.messages if "Decision needed" in str(m["Subject"])]
     assert len(asked) == 2 * len(BODIES)

@@ -5,11 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from tests.support.acting import send
+from workflow.application.commands import (
+    AddEmbargoRecipient,
+    AddFactualAccuracyComment,
+    CreateWorkStream,
+    DisposeFactualAccuracyComment,
+    FireTrigger,
+    LoadPeople,
+    Publish,
+    RecordDecision,
+    RegisterDocument,
+    SchedulePublication,
+    SendEmbargoedCopy,
+    SetFieldworkTeam,
+    SignOffFactualAccuracy,
+    StartFactualAccuracy,
+)
+from workflow.application.principal import Actor, engine_principal
+from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
 from workflow.domain.stages import Stage
 from workflow.domain.workstream import WorkStream
-from workflow.services import directory, documents, queries, report, streams
-from workflow.services.actors import Actor
 
 LEAD = Actor("Ann Lead", "HMIPROBATION")
 BODIES = ("HMIPROBATION", "HMIPRISONS", "HMICFRS")
@@ -24,7 +41,7 @@ def signatory(body: str) -> Actor:
 
 
 def seed_people(rt: Runtime) -> None:
-    directory.load_people_file(rt, Actor("test set-up", None), PEOPLE)
+    rt.handle(LoadPeople(path=PEOPLE), engine_principal("test set-up"))
 
 
 def create(rt: Runtime, ref: str = "mappa", **extra: object) -> WorkStream:
@@ -35,22 +52,26 @@ def create(rt: Runtime, ref: str = "mappa", **extra: object) -> WorkStream:
         "expected_publication": "Spring 2022",
         **extra,
     }
-    return streams.create_stream(
-        rt, LEAD, ref=ref, title=f"Work stream {ref}", kind="thematic_inspection", **fields
+    return send(
+        rt,
+        LEAD,
+        CreateWorkStream(
+            ref=ref, title=f"Work stream {ref}", kind="thematic_inspection", fields={**fields}
+        ),
     )
 
 
 def agree_terms(rt: Runtime, ref: str, text: bytes = b"Terms of reference v1") -> str:
-    version = documents.register_document(rt, LEAD, ref, "terms_of_reference", text).version
+    version = send(
+        rt, LEAD, RegisterDocument(key=ref, kind="terms_of_reference", content=text)
+    ).version
     for body in BODIES:
-        documents.record_decision(
+        send(
             rt,
             signatory(body),
-            ref,
-            body=body,
-            decision="approve",
-            version=version,
-            kind="terms_of_reference",
+            RecordDecision(
+                key=ref, body=body, decision="approve", version=version, kind="terms_of_reference"
+            ),
         )
     return version
 
@@ -58,11 +79,11 @@ def agree_terms(rt: Runtime, ref: str, text: bytes = b"Terms of reference v1") -
 def to_signoff(rt: Runtime, ref: str = "mappa", draft: bytes = b"Draft report v1") -> str:
     """Create (if needed) and walk ``ref`` into joint sign-off; returns the draft version."""
     agree_terms(rt, ref)
-    streams.fire_trigger(rt, LEAD, ref, "start_fieldwork")
-    streams.fire_trigger(rt, LEAD, ref, "start_drafting")
-    version = documents.register_document(rt, LEAD, ref, "report", draft).version
+    send(rt, LEAD, FireTrigger(key=ref, trigger="start_fieldwork"))
+    send(rt, LEAD, FireTrigger(key=ref, trigger="start_drafting"))
+    version = send(rt, LEAD, RegisterDocument(key=ref, kind="report", content=draft)).version
     check_facts(rt, ref)
-    ws = streams.fire_trigger(rt, LEAD, ref, "submit_for_signoff")
+    ws = send(rt, LEAD, FireTrigger(key=ref, trigger="submit_for_signoff"))
     assert ws.state is Stage.JOINT_SIGNOFF
     return version
 
@@ -73,31 +94,42 @@ REVIEWER = Actor("chief.hmiprobation", "HMIPROBATION")
 
 def check_facts(rt: Runtime, ref: str) -> None:
     """A factual accuracy check with one rejected comment, signed off by the reviewer."""
-    report.set_fieldwork_team(rt, LEAD, ref, ["lead.hmiprobation"])
-    report.start_factual_accuracy(rt, LEAD, ref, ["Avon and Somerset Police"])
-    report.add_fa_comment(rt, LEAD, ref, "Avon and Somerset Police", "Table 2 is out of date")
-    report.dispose_fa_comment(rt, LEAD, ref, 1, "rejected", "The table cites 2021 figures")
-    report.sign_off_factual_accuracy(rt, REVIEWER, ref)
+    police = "Avon and Somerset Police"
+    send(rt, LEAD, SetFieldworkTeam(key=ref, usernames=("lead.hmiprobation",)))
+    send(rt, LEAD, StartFactualAccuracy(key=ref, parties=(police,)))
+    send(rt, LEAD, AddFactualAccuracyComment(key=ref, party=police, text="Table 2 is out of date"))
+    send(
+        rt,
+        LEAD,
+        DisposeFactualAccuracyComment(
+            key=ref, number=1, disposition="rejected", reason="The table cites 2021 figures"
+        ),
+    )
+    send(rt, REVIEWER, SignOffFactualAccuracy(key=ref))
 
 
 def publish(rt: Runtime, ref: str, when: datetime) -> WorkStream:
     """From publication (every body approved) to follow-up, as the lead does it."""
-    report.schedule_publication(rt, LEAD, ref, when)
-    report.add_embargo_recipient(
-        rt, LEAD, ref, name="Press office", email="press@moj.example", kind="press"
+    send(rt, LEAD, SchedulePublication(key=ref, when=when))
+    send(
+        rt,
+        LEAD,
+        AddEmbargoRecipient(key=ref, name="Press office", email="press@moj.example", kind="press"),
     )
-    report.send_embargoed_copy(rt, LEAD, ref)
+    send(rt, LEAD, SendEmbargoedCopy(key=ref))
     version = queries.show_stream(rt, ref)["report"]
-    return report.publish(
-        rt, LEAD, ref, url=f"https://www.justiceinspectorates.gov.uk/{ref}", version=version
-    )
+    url = f"https://www.justiceinspectorates.gov.uk/{ref}"
+    ws: WorkStream = send(rt, LEAD, Publish(key=ref, url=url, version=version))
+    return ws
 
 
 def approve_all(rt: Runtime, ref: str, version: str) -> WorkStream:
     ws = None
     for body in BODIES:
-        ws = documents.record_decision(
-            rt, signatory(body), ref, body=body, decision="approve", version=version
+        ws = send(
+            rt,
+            signatory(body),
+            RecordDecision(key=ref, body=body, decision="approve", version=version),
         ).stream
     assert ws is not None
     return ws

@@ -15,8 +15,8 @@ from config.settings import Settings
 from tasks.publisher import RowPublisher, celery_for, publisher_for
 from tests.support.processes import CeleryProcess, service_env
 from tests.support.smtp import MailCatcher
+from workflow.application.jobs.outbox import relay
 from workflow.bootstrap import Runtime, bootstrap
-from workflow.services.outbox import relay
 from workflow.store.tables import DeliveryRow, OutboxRow
 
 

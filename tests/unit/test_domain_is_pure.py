@@ -20,7 +20,9 @@ BLOCKED = (
     "config",
     "tasks",
     "workflow.store",
-    "workflow.services",
+    "workflow.application",
+    "workflow.adapters",
+    "workflow.bootstrap",
     "workflow.cli",
 )
 

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from workflow.services.spreadsheet import as_csv, cell
+from workflow.adapters.spreadsheet import as_csv, cell
 
 
 @pytest.mark.parametrize("text", ["=SUM(A1:A9)", "+44 20", "-1", "@cmd", "\tx", "\rx"])

@@ -23,8 +23,9 @@ from tests.api.helpers import PASSWORD, app_for, import_programme, with_password
 from tests.conftest import service_missing
 from tests.integration.walk import create as create_stream
 from tests.integration.walk import signatory, to_signoff
+from tests.support.acting import send
+from workflow.application.commands import RecordDecision
 from workflow.bootstrap import Runtime
-from workflow.services import documents
 
 CHROMIUM = os.environ.get("CJJI_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
@@ -105,8 +106,10 @@ def test_a_signatory_signs_off_in_the_browser_and_the_administrator_sees_it_audi
     create_stream(pg_rt, "omic-walk", lead="HMI Probation", supporting=["HMI Prisons", "HMIC"])
     version = to_signoff(pg_rt, "omic-walk")
     for body in ("HMIPROBATION", "HMIPRISONS"):  # two of three have approved already
-        documents.record_decision(
-            pg_rt, signatory(body), "omic-walk", body=body, decision="approve", version=version
+        send(
+            pg_rt,
+            signatory(body),
+            RecordDecision(key="omic-walk", body=body, decision="approve", version=version),
         )
     with_password(pg_rt, "admin", "signatory.hmicfrs")
 

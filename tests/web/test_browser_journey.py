@@ -21,9 +21,16 @@ from tests.api.helpers import with_password
 from tests.conftest import Clock
 from tests.integration.walk import LEAD, agree_terms, signatory
 from tests.integration.walk import create as create_stream
+from tests.support.acting import send
 from tests.web.test_browser import page, server, shot, sign_in  # noqa: F401 - fixtures
+from workflow.application.commands import (
+    AddRecommendation,
+    CreateWorkStream,
+    FireTrigger,
+    RecordDecision,
+)
+from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
-from workflow.services import documents, queries, report, streams
 
 pytestmark = pytest.mark.slow
 REF = "omic-journey"
@@ -39,13 +46,13 @@ def test_a_lead_inspector_takes_a_report_from_scoping_to_closed_in_the_browser(
 
     assert isinstance(page, Page)
     create_stream(pg_rt, REF, lead="HMI Probation", supporting=["HMI Prisons", "HMIC"])
-    streams.create_stream(pg_rt, LEAD, ref="omic-2023", title="OMIC again", kind="review")
+    send(pg_rt, LEAD, CreateWorkStream(ref="omic-2023", title="OMIC again", kind="review"))
     create_stream(pg_rt, "custody-2022")  # other open recommendations, for the register
     agree_terms(pg_rt, "custody-2022")
     for trigger in ("start_fieldwork", "start_drafting"):
-        streams.fire_trigger(pg_rt, LEAD, "custody-2022", trigger)
+        send(pg_rt, LEAD, FireTrigger(key="custody-2022", trigger=trigger))
     for text, to in (("Record every detention", "Chief constables"), ("Audit cells", "HMPPS")):
-        report.add_recommendation(pg_rt, LEAD, "custody-2022", text=text, addressed_to=to)
+        send(pg_rt, LEAD, AddRecommendation(key="custody-2022", text=text, addressed_to=to))
     with_password(pg_rt, "lead.hmiprobation", "chief.hmiprobation", "signatory.hmicfrs")
     stream_url = f"{server}/streams/{REF}"
 
@@ -76,14 +83,12 @@ def test_a_lead_inspector_takes_a_report_from_scoping_to_closed_in_the_browser(
     notice("of the terms of reference is registered")
     terms = queries.show_stream(pg_rt, REF)["terms_of_reference"]
     for body in ("HMIPROBATION", "HMIPRISONS", "HMICFRS"):
-        documents.record_decision(
+        send(
             pg_rt,
             signatory(body),
-            REF,
-            body=body,
-            decision="approve",
-            version=terms,
-            kind="terms_of_reference",
+            RecordDecision(
+                key=REF, body=body, decision="approve", version=terms, kind="terms_of_reference"
+            ),
         )
     page.goto(stream_url)
     shot(page, "11-journey-scoping")
@@ -151,8 +156,10 @@ def test_a_lead_inspector_takes_a_report_from_scoping_to_closed_in_the_browser(
     sign_out("lead.hmiprobation")
     approved = queries.show_stream(pg_rt, REF)["report"]
     for body in ("HMIPROBATION", "HMIPRISONS"):
-        documents.record_decision(
-            pg_rt, signatory(body), REF, body=body, decision="approve", version=approved
+        send(
+            pg_rt,
+            signatory(body),
+            RecordDecision(key=REF, body=body, decision="approve", version=approved),
         )
     open_stream("signatory.hmicfrs")
     expect(page.locator("form[action$='/moves']")).to_have_count(0)  # a signatory moves nothing

@@ -25,8 +25,15 @@ from tests.integration.walk import (
     to_signoff,
 )
 from tests.integration.walk import create as create_stream
+from tests.support.acting import send
+from workflow.application.commands import (
+    AddRecommendation,
+    CreateWorkStream,
+    FireTrigger,
+    RegisterDocument,
+)
+from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
-from workflow.services import documents, queries, report, streams
 
 REF = "mappa"
 PAGE = f"/streams/{REF}"
@@ -122,7 +129,7 @@ def test_a_thematic_inspection_is_taken_from_scoping_to_closed_on_the_pages(
 ) -> None:
     trail = Trail(rt)
     create_stream(rt)
-    streams.create_stream(rt, LEAD, ref="mappa-2023", title="MAPPA again", kind="review")
+    send(rt, LEAD, CreateWorkStream(ref="mappa-2023", title="MAPPA again", kind="review"))
     lead, reviewer = Person(rt, "lead.hmiprobation"), Person(rt, "chief.hmiprobation")
 
     # Scoping: the terms of reference, pasted, then agreed by every body on the page.
@@ -353,8 +360,8 @@ def test_a_refused_form_is_shown_again_as_it_was_sent(rt: Runtime) -> None:
 
 def drafting(rt: Runtime, ref: str) -> None:
     agree_terms(rt, ref)
-    streams.fire_trigger(rt, LEAD, ref, "start_fieldwork")
-    streams.fire_trigger(rt, LEAD, ref, "start_drafting")
+    send(rt, LEAD, FireTrigger(key=ref, trigger="start_fieldwork"))
+    send(rt, LEAD, FireTrigger(key=ref, trigger="start_drafting"))
 
 
 def test_the_register_page_ages_filters_and_exports_recommendations(
@@ -369,10 +376,14 @@ def test_the_register_page_ages_filters_and_exports_recommendations(
         (REF, "Review the guidance", "HMPPS", "none"),
         ("custody-visit", "=HYPERLINK(evil)", "Chief constables", "none"),
     ):
-        report.add_recommendation(rt, LEAD, ref, text=text, addressed_to=to, clock=statutory)
-    documents.register_document(rt, LEAD, REF, "report", b"Draft report v1")
+        send(
+            rt,
+            LEAD,
+            AddRecommendation(key=ref, text=text, addressed_to=to, clock=statutory),
+        )
+    send(rt, LEAD, RegisterDocument(key=REF, kind="report", content=b"Draft report v1"))
     check_facts(rt, REF)
-    streams.fire_trigger(rt, LEAD, REF, "submit_for_signoff")
+    send(rt, LEAD, FireTrigger(key=REF, trigger="submit_for_signoff"))
     approve_all(rt, REF, queries.show_stream(rt, REF)["report"])
     clock.advance(days=3)
     publish(rt, REF, clock.now + timedelta(days=10))  # published today, three days on
@@ -416,6 +427,6 @@ def test_a_visit_links_to_the_rolling_programme_it_is_part_of(rt: Runtime) -> No
         ("custody", "rolling_programme", None),
         ("custody-avon", "visit", "custody"),
     ):
-        streams.create_stream(rt, LEAD, ref=ref, title=ref, kind=kind, parent_ref=parent)
+        send(rt, LEAD, CreateWorkStream(ref=ref, title=ref, kind=kind, parent_ref=parent))
     page = Person(rt, "lead.hmiprobation").page("/streams/custody-avon")
     assert '<a class="govuk-link" href="/streams/custody">custody</a>' in page

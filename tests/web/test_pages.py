@@ -10,8 +10,9 @@ from tests.api.helpers import PASSWORD, browser, csrf_of, import_programme, with
 from tests.api.test_access import new_person
 from tests.integration.walk import create as create_stream
 from tests.integration.walk import seed_people, to_signoff
+from workflow.application import authentication as access
+from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
-from workflow.services import access, queries
 
 
 def refusals(rt: Runtime) -> list[dict[str, Any]]:

@@ -6,11 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from workflow.api.deps import Rt, Who
 from workflow.api.schemas import NO_NUL, AuditEvent, Verification
+from workflow.application import authentication as access
+from workflow.application.queries import progress
+from workflow.application.queries import streams as queries
 from workflow.domain.audit_chain import Verification as ChainVerification
 from workflow.domain.events import Action
-from workflow.services import access, progress, queries
+from workflow.http.deps import Rt, Who
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 Filter = Annotated[str | None, Query(pattern=NO_NUL, max_length=120)]

@@ -1,4 +1,4 @@
-"""/api/deadlines and the calendar feeds: the deadline service over HTTP."""
+"""/api/deadlines and the calendar feeds: deadline commands and queries over HTTP."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
-from workflow.api.deps import Key, Rt, Who
 from workflow.api.schemas import (
     NO_NUL,
     Deadline,
@@ -16,7 +15,14 @@ from workflow.api.schemas import (
     Milestone,
     RuleOverride,
 )
-from workflow.services import access, calendar_feed, deadlines
+from workflow.application.commands import (
+    ExtendDeadline,
+    MarkDeadlineMet,
+    OverrideDeadlineRule,
+    RecordMilestone,
+)
+from workflow.application.queries import calendar_feed, deadlines
+from workflow.http.deps import Key, Rt, Who
 
 router = APIRouter(tags=["deadlines"])
 DeadlineId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -50,15 +56,15 @@ def list_deadlines(
     "/api/deadlines/{deadline_id}/extension", response_model=Deadline, summary="Extend one"
 )
 def extend(rt: Rt, who: Who, deadline_id: DeadlineId, data: DeadlineExtension) -> Any:
-    access.require_mover(who, "extend a deadline")
-    return deadlines.extend(rt, who.actor, deadline_id, data.to, data.reason)
+    """Move it later, for a reason (the lead body's staff)."""
+    command = ExtendDeadline(deadline_id=deadline_id, to=data.to, reason=data.reason)
+    return rt.handle(command, who)
 
 
 @router.post("/api/deadlines/{deadline_id}/met", response_model=Deadline, summary="Mark met")
 def met(rt: Rt, who: Who, deadline_id: DeadlineId, data: DeadlineMet) -> Any:
-    """The lead body, or the body that owes it, says it is met."""
-    access.require_change(who, "mark a deadline met")
-    return deadlines.mark_met(rt, who.actor, deadline_id, data.note)
+    """The lead body's staff say it is met."""
+    return rt.handle(MarkDeadlineMet(deadline_id=deadline_id, note=data.note), who)
 
 
 @router.post(
@@ -66,8 +72,8 @@ def met(rt: Rt, who: Who, deadline_id: DeadlineId, data: DeadlineMet) -> Any:
 )
 def milestone(rt: Rt, who: Who, key: Key, data: Milestone) -> Any:
     """A planned or actual date the deadline rules run from (fieldwork, publication, …)."""
-    access.require_mover(who, "record a milestone")
-    return deadlines.record_milestone(rt, who.actor, key, data.name, data.on, data.reason)
+    command = RecordMilestone(key=key, name=data.name, on=data.on, reason=data.reason)
+    return rt.handle(command, who)
 
 
 @router.put(
@@ -82,8 +88,10 @@ def override(
     rule: Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,79}$")],
     data: RuleOverride,
 ) -> Any:
-    access.require_mover(who, "override a deadline rule")
-    return deadlines.override_rule(rt, who.actor, key, rule, data.duration, data.reason)
+    command = OverrideDeadlineRule(
+        key=key, rule_key=rule, duration=data.duration, reason=data.reason
+    )
+    return rt.handle(command, who)
 
 
 @router.get(

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from workflow.api.deps import Rt, Who
 from workflow.api.schemas import BodyInfo, Plan
-from workflow.services import progress
+from workflow.application.queries import progress
+from workflow.http.deps import Rt, Who
 
 router = APIRouter(tags=["reference"])
 

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from workflow.api.deps import Rt, Who
 from workflow.api.schemas import (
     NO_NUL,
     Me,
@@ -17,7 +16,10 @@ from workflow.api.schemas import (
     UserChange,
     UserCreate,
 )
-from workflow.services import access, directory
+from workflow.application import authentication as access
+from workflow.application.commands import AddUsers, CreateToken, RevokeToken, SetActive, SetPassword
+from workflow.application.queries import people as directory
+from workflow.http.deps import Rt, Who
 from workflow.store.tables import UserRow
 
 router = APIRouter(prefix="/api", tags=["people and access"])
@@ -60,20 +62,18 @@ def list_users(
     summary="Add a user (administrators)",
 )
 def add_user(rt: Rt, who: Who, data: UserCreate) -> dict[str, Any]:
-    access.require_admin(who, "adding users")
     if data.password is not None:
         access.hash_password(data.password)  # refuse a weak password before adding anyone
-    user = directory.add_user(
-        rt,
-        who.actor,
-        username=data.username,
-        name=data.name,
-        email=data.email,
-        body=data.body,
-        roles=[r.value for r in data.roles],
-    )
+    person = {
+        "username": data.username,
+        "name": data.name,
+        "email": data.email,
+        "body": data.body,
+        "roles": [r.value for r in data.roles],
+    }
+    (user,) = rt.handle(AddUsers(people=(person,)), who)
     if data.password is not None:
-        access.set_password(rt, who.actor, user.username, data.password)
+        rt.handle(SetPassword(username=user.username, password=data.password), who)
     return public(directory.get_user(rt, user.username))
 
 
@@ -86,22 +86,18 @@ def show_user(rt: Rt, who: Who, username: Username) -> dict[str, Any]:
 @router.patch("/users/{username}", response_model=User, summary="Change a user")
 def change_user(rt: Rt, who: Who, username: Username, data: UserChange) -> dict[str, Any]:
     """Administrators (de)activate anyone and set passwords; you may set your own password."""
-    if data.active is not None:
-        access.require_admin(who, "activating or deactivating users")
-    if data.password is not None:
-        access.require_self_or_admin(who, username, "setting another user's password")
     directory.get_user(rt, username)
     if data.active is not None:
-        access.set_active(rt, who.actor, username, data.active)
+        rt.handle(SetActive(username=username, active=data.active), who)
     if data.password is not None:
-        access.set_password(rt, who.actor, username, data.password)
+        rt.handle(SetPassword(username=username, password=data.password), who)
     return public(directory.get_user(rt, username))
 
 
 @router.get("/tokens", response_model=list[TokenInfo], summary="API tokens")
 def list_tokens(rt: Rt, who: Who) -> list[dict[str, Any]]:
     """Your tokens; administrators see everyone's."""
-    return access.list_tokens(rt, None if who.is_admin else who.username)
+    return directory.list_tokens(rt, None if who.is_admin else who.username)
 
 
 @router.post(
@@ -113,8 +109,10 @@ def list_tokens(rt: Rt, who: Who) -> list[dict[str, Any]]:
 def create_token(rt: Rt, who: Who, data: TokenCreate) -> access.IssuedToken:
     """A token for yourself (administrators: for anyone). It is shown once."""
     username = data.username or who.username
-    access.require_self_or_admin(who, username, "creating tokens for other users")
-    return access.create_token(rt, who.actor, username, data.label, data.days)
+    issued: access.IssuedToken = rt.handle(
+        CreateToken(username=username, label=data.label, days=data.days), who
+    )
+    return issued
 
 
 @router.delete(
@@ -124,6 +122,5 @@ def create_token(rt: Rt, who: Who, data: TokenCreate) -> access.IssuedToken:
     summary="Revoke an API token",
 )
 def revoke_token(rt: Rt, who: Who, token_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
-    access.require_self_or_admin(who, access.token_owner(rt, token_id), "revoking their tokens")
-    access.revoke_token(rt, who.actor, token_id)
+    rt.handle(RevokeToken(token_id=token_id), who)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,8 +1,8 @@
 """The report's journey over HTTP: factual accuracy, recommendations, publication, rating.
 
-Each route asks ``access`` whether the person may change anything at all, then calls the
-service the CLI calls; the services check that the person acts for the lead body (and,
-for signing off the factual accuracy check, that they were not on the fieldwork team).
+Each route sends the command the CLI and the web pages send, as the signed-in person;
+the bus's policy checks that they are staff of the lead body, and the handler the rest
+(for signing off the factual accuracy check, that they were not on the fieldwork team).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
 
-from workflow.api.deps import Key, Rt, Who
 from workflow.api.schemas import (
     NO_NUL,
     CommentNumber,
@@ -33,8 +32,28 @@ from workflow.api.schemas import (
     StreamDetail,
     UrgentNotification,
 )
+from workflow.application.commands import (
+    AddEmbargoRecipient,
+    AddFactualAccuracyComment,
+    AddRecommendation,
+    CarryRecommendation,
+    CloseRecommendation,
+    DisposeFactualAccuracyComment,
+    RecordRating,
+    RecordUrgentNotification,
+    RespondToRecommendation,
+    ReviewRecommendation,
+    SchedulePublication,
+    SendEmbargoedCopy,
+    SetFieldworkTeam,
+    SignOffFactualAccuracy,
+    StartFactualAccuracy,
+)
+from workflow.application.commands import Publish as PublishReport
+from workflow.application.queries import register
+from workflow.application.queries import streams as queries
 from workflow.domain.working_days import london_date
-from workflow.services import access, queries, register, report
+from workflow.http.deps import Key, Rt, Who
 
 router = APIRouter(prefix="/api/streams/{key}", tags=["the report's journey"])
 registry = APIRouter(prefix="/api/recommendations", tags=["the report's journey"])
@@ -49,8 +68,9 @@ def _after(rt: Rt, key: str) -> dict[str, Any]:
 @router.post("/factual-accuracy", response_model=Scheduled, summary="Start the check")
 def fa_start(rt: Rt, who: Who, key: Key, data: FactualAccuracyStart) -> dict[str, Any]:
     """Send the current draft to the inspected bodies for a factual accuracy check."""
-    access.require_mover(who, "start a factual accuracy check")
-    due = report.start_factual_accuracy(rt, who.actor, key, list(data.parties), data.due_on)
+    due = rt.handle(
+        StartFactualAccuracy(key=key, parties=tuple(data.parties), due_on=data.due_on), who
+    )
     return {"ref": queries.show_stream(rt, key)["ref"], "date": due}
 
 
@@ -66,8 +86,8 @@ def fa_status(rt: Rt, who: Who, key: Key) -> Any:
     summary="Record a comment",
 )
 def fa_comment(rt: Rt, who: Who, key: Key, data: FactualAccuracyComment) -> dict[str, int]:
-    access.require_mover(who, "record a factual accuracy comment")
-    return {"number": report.add_fa_comment(rt, who.actor, key, data.party, data.text)}
+    number = rt.handle(AddFactualAccuracyComment(key=key, party=data.party, text=data.text), who)
+    return {"number": number}
 
 
 @router.post(
@@ -82,23 +102,25 @@ def fa_dispose(
     number: Annotated[int, Query(ge=1, le=100_000)] | int,
     data: Disposition,
 ) -> dict[str, Any]:
-    access.require_mover(who, "dispose of a factual accuracy comment")
-    report.dispose_fa_comment(rt, who.actor, key, number, data.disposition, data.reason)
+    rt.handle(
+        DisposeFactualAccuracyComment(
+            key=key, number=number, disposition=data.disposition, reason=data.reason
+        ),
+        who,
+    )
     return _after(rt, key)
 
 
 @router.post("/factual-accuracy/sign-off", response_model=StreamDetail, summary="Sign it off")
 def fa_sign_off(rt: Rt, who: Who, key: Key) -> dict[str, Any]:
     """By a member of the lead body who was not on the fieldwork team."""
-    access.require_mover(who, "sign off a factual accuracy check")
-    report.sign_off_factual_accuracy(rt, who.actor, key)
+    rt.handle(SignOffFactualAccuracy(key=key), who)
     return _after(rt, key)
 
 
 @router.put("/fieldwork-team", response_model=StreamDetail, summary="Record the team")
 def fa_team(rt: Rt, who: Who, key: Key, data: FieldworkTeam) -> dict[str, Any]:
-    access.require_mover(who, "record the fieldwork team")
-    report.set_fieldwork_team(rt, who.actor, key, list(data.members))
+    rt.handle(SetFieldworkTeam(key=key, usernames=tuple(data.members)), who)
     return _after(rt, key)
 
 
@@ -110,15 +132,15 @@ def fa_team(rt: Rt, who: Who, key: Key, data: FieldworkTeam) -> dict[str, Any]:
     summary="Add a recommendation",
 )
 def rec_add(rt: Rt, who: Who, key: Key, data: RecommendationAdd) -> dict[str, Any]:
-    access.require_mover(who, "add a recommendation")
-    report.add_recommendation(
-        rt,
-        who.actor,
-        key,
-        text=data.text,
-        addressed_to=data.addressed_to,
-        type=data.type,
-        clock=data.clock,
+    rt.handle(
+        AddRecommendation(
+            key=key,
+            text=data.text,
+            addressed_to=data.addressed_to,
+            type=data.type,
+            clock=data.clock,
+        ),
+        who,
     )
     return _after(rt, key)
 
@@ -129,16 +151,16 @@ def rec_add(rt: Rt, who: Who, key: Key, data: RecommendationAdd) -> dict[str, An
 def rec_respond(
     rt: Rt, who: Who, key: Key, number: Number, data: RecommendationResponse
 ) -> dict[str, Any]:
-    access.require_mover(who, "record a response to a recommendation")
-    report.respond_to_recommendation(
-        rt,
-        who.actor,
-        key,
-        number,
-        response=data.response,
-        owner=data.owner,
-        action_plan=data.action_plan,
-        due=data.due,
+    rt.handle(
+        RespondToRecommendation(
+            key=key,
+            number=number,
+            response=data.response,
+            owner=data.owner,
+            action_plan=data.action_plan,
+            due=data.due,
+        ),
+        who,
     )
     return _after(rt, key)
 
@@ -149,9 +171,9 @@ def rec_respond(
 def rec_review(
     rt: Rt, who: Who, key: Key, number: Number, data: RecommendationReview
 ) -> dict[str, Any]:
-    access.require_mover(who, "review a recommendation")
-    report.review_recommendation(
-        rt, who.actor, key, number, judgement=data.judgement, note=data.note
+    rt.handle(
+        ReviewRecommendation(key=key, number=number, judgement=data.judgement, note=data.note),
+        who,
     )
     return _after(rt, key)
 
@@ -160,8 +182,7 @@ def rec_review(
 def rec_close(
     rt: Rt, who: Who, key: Key, number: Number, data: RecommendationClose
 ) -> dict[str, Any]:
-    access.require_mover(who, "close a recommendation")
-    report.close_recommendation(rt, who.actor, key, number, data.evidence)
+    rt.handle(CloseRecommendation(key=key, number=number, evidence=data.evidence), who)
     return _after(rt, key)
 
 
@@ -169,8 +190,7 @@ def rec_close(
 def rec_carry(
     rt: Rt, who: Who, key: Key, number: Number, data: RecommendationCarry
 ) -> dict[str, Any]:
-    access.require_mover(who, "carry a recommendation")
-    report.carry_recommendation(rt, who.actor, key, number, data.into)
+    rt.handle(CarryRecommendation(key=key, number=number, into=data.into), who)
     return _after(rt, key)
 
 
@@ -191,8 +211,7 @@ def rec_register(
 @router.post("/publication/schedule", response_model=Scheduled, summary="Schedule it")
 def pub_schedule(rt: Rt, who: Who, key: Key, data: PublicationSchedule) -> dict[str, Any]:
     """Set the publication time; the answer is the day the embargoed copy is due."""
-    access.require_mover(who, "schedule publication")
-    embargo_on = report.schedule_publication(rt, who.actor, key, data.when)
+    embargo_on = rt.handle(SchedulePublication(key=key, when=data.when), who)
     return {"ref": queries.show_stream(rt, key)["ref"], "date": embargo_on}
 
 
@@ -203,25 +222,20 @@ def pub_schedule(rt: Rt, who: Who, key: Key, data: PublicationSchedule) -> dict[
     summary="Add an embargo recipient",
 )
 def pub_recipient(rt: Rt, who: Who, key: Key, data: EmbargoRecipientAdd) -> dict[str, Any]:
-    access.require_mover(who, "add an embargo recipient")
-    report.add_embargo_recipient(
-        rt, who.actor, key, name=data.name, email=data.email, kind=data.kind
-    )
+    rt.handle(AddEmbargoRecipient(key=key, name=data.name, email=data.email, kind=data.kind), who)
     return _after(rt, key)
 
 
 @router.post("/publication/embargo", response_model=Count, summary="Send the embargoed copy")
 def pub_send(rt: Rt, who: Who, key: Key) -> dict[str, Any]:
-    access.require_mover(who, "send the embargoed copy")
-    count = report.send_embargoed_copy(rt, who.actor, key)
+    count = rt.handle(SendEmbargoedCopy(key=key), who)
     return {"ref": queries.show_stream(rt, key)["ref"], "count": count}
 
 
 @router.post("/publication/publish", response_model=StreamDetail, summary="Publish")
 def pub_publish(rt: Rt, who: Who, key: Key, data: Publish) -> dict[str, Any]:
     """Record the report as published, at its URL, as the version every body approved."""
-    access.require_mover(who, "publish a report")
-    ws = report.publish(rt, who.actor, key, url=data.url, version=data.version)
+    ws = rt.handle(PublishReport(key=key, url=data.url, version=data.version), who)
     return _after(rt, ws.ref)
 
 
@@ -229,13 +243,11 @@ def pub_publish(rt: Rt, who: Who, key: Key, data: Publish) -> dict[str, Any]:
     "/urgent-notification", response_model=StreamDetail, summary="Record an urgent notification"
 )
 def pub_urgent(rt: Rt, who: Who, key: Key, data: UrgentNotification) -> dict[str, Any]:
-    access.require_mover(who, "record an urgent notification")
-    report.record_urgent_notification(rt, who.actor, key, data.on)
+    rt.handle(RecordUrgentNotification(key=key, on=data.on), who)
     return _after(rt, key)
 
 
 @router.put("/rating", response_model=StreamDetail, summary="Record the rating")
 def rate(rt: Rt, who: Who, key: Key, data: RatingRecord) -> dict[str, Any]:
-    access.require_mover(who, "record a rating")
-    report.record_rating(rt, who.actor, key, data.grade)
+    rt.handle(RecordRating(key=key, grade=data.grade), who)
     return _after(rt, key)

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response, UploadFile, status
 from fastapi.responses import Response as RawResponse
 
-from workflow.api.deps import Key, Rt, Who
 from workflow.api.schemas import (
     NO_NUL,
     AuditEvent,
@@ -30,10 +29,21 @@ from workflow.api.schemas import (
     TimelineEntry,
     TransitionRequest,
 )
+from workflow.application import authentication as access
+from workflow.application.commands import (
+    CreateWorkStream,
+    EditWorkStream,
+    FireTrigger,
+    RecordDecision,
+    RegisterDocument,
+)
+from workflow.application.handlers import documents
+from workflow.application.queries import progress
+from workflow.application.queries import streams as queries
 from workflow.domain.errors import InvalidInput, NotPermitted
 from workflow.domain.joint_decisions import DocumentKind
 from workflow.domain.stages import Stage
-from workflow.services import access, documents, progress, queries, streams
+from workflow.http.deps import Key, Rt, Who
 
 router = APIRouter(prefix="/api/streams", tags=["work streams"])
 
@@ -66,22 +76,22 @@ def timeline(rt: Rt, who: Who, plan: Filter = None) -> list[progress.TimelineRow
 @router.post("", response_model=StreamDetail, status_code=status.HTTP_201_CREATED, summary="Create")
 def create_stream(rt: Rt, who: Who, data: StreamCreate, response: Response) -> dict[str, Any]:
     """Create a work stream in scoping. Its lead, if given, must be your own body."""
-    access.require_may_create(who, data.lead, rt)
-    ws = streams.create_stream(
-        rt,
-        who.actor,
+    command = CreateWorkStream(
         ref=data.ref,
         title=data.title,
         kind=data.kind.value,
-        lead=data.lead,
-        supporting=data.supporting,
-        jurisdiction=data.jurisdiction.value,
-        priority=data.priority.value,
-        expected_publication=data.expected_publication,
-        summary=data.summary,
         parent_ref=data.parent_ref,
         plan=data.plan,
+        fields={
+            "lead": data.lead,
+            "supporting": data.supporting,
+            "jurisdiction": data.jurisdiction.value,
+            "priority": data.priority.value,
+            "expected_publication": data.expected_publication,
+            "summary": data.summary,
+        },
     )
+    ws = rt.handle(command, who)
     response.headers["Location"] = f"/api/streams/{ws.ref}"
     return queries.show_stream(rt, ws.ref)
 
@@ -95,28 +105,26 @@ def show_stream(rt: Rt, who: Who, key: Key) -> dict[str, Any]:
 @router.patch("/{key}", response_model=StreamDetail, summary="Edit")
 def edit_stream(rt: Rt, who: Who, key: Key, data: StreamEdit) -> dict[str, Any]:
     """Change its data (the lead body's staff only); every change is audited."""
-    access.require_mover(who, "edit a work stream")
     changes = data.model_dump(exclude_unset=True, exclude={"expected_version"}, mode="json")
     changes = {k: v for k, v in changes.items() if v is not None or k == "lead"}
     if not changes:
         raise InvalidInput("nothing to change: give at least one field")
-    ws = streams.edit_stream(rt, who.actor, key, expected_version=data.expected_version, **changes)
+    command = EditWorkStream(key=key, changes=changes, expected_version=data.expected_version)
+    ws = rt.handle(command, who)
     return queries.show_stream(rt, ws.ref)
 
 
 @router.post("/{key}/transitions", response_model=StreamDetail, summary="Move it")
 def fire(rt: Rt, who: Who, key: Key, data: TransitionRequest) -> dict[str, Any]:
     """Fire a trigger (the lead body's staff only); 409 names each unmet condition."""
-    access.require_mover(who, f"move a work stream ({data.trigger.value})")
-    ws = streams.fire_trigger(
-        rt,
-        who.actor,
-        key,
-        data.trigger.value,
+    command = FireTrigger(
+        key=key,
+        trigger=data.trigger.value,
         reason=data.reason,
         decision=data.decision.value if data.decision else None,
         expected_version=data.expected_version,
     )
+    ws = rt.handle(command, who)
     return queries.show_stream(rt, ws.ref)
 
 
@@ -135,9 +143,9 @@ def list_documents(rt: Rt, who: Who, key: Key) -> list[dict[str, Any]]:
 )
 def upload(rt: Rt, who: Who, key: Key, kind: DocumentKind, file: UploadFile) -> dict[str, Any]:
     """Register a new version (multipart field ``file``); its SHA-256 names it."""
-    access.require_mover(who, "register a document version")
     content = file.file.read(documents.MAX_DOCUMENT_BYTES + 1)
-    result = documents.register_document(rt, who.actor, key, kind.value, content, file.filename)
+    command = RegisterDocument(key=key, kind=kind.value, content=content, filename=file.filename)
+    result = rt.handle(command, who)
     return {
         "ref": result.stream.ref,
         "kind": kind,
@@ -186,17 +194,15 @@ def signoff_status(rt: Rt, who: Who, key: Key) -> dict[str, Any]:
 @router.post("/{key}/decisions", response_model=Decided, summary="Record a decision")
 def decide(rt: Rt, who: Who, key: Key, data: DecisionRequest) -> dict[str, Any]:
     """Record your body's decision on one version (its signatory or deputy only)."""
-    access.require_decider(who, "record a decision")
-    result = documents.record_decision(
-        rt,
-        who.actor,
-        key,
+    command = RecordDecision(
+        key=key,
         body=data.body,
         decision=data.decision.value,
         version=data.version,
         kind=data.kind.value,
         comment=data.comment,
     )
+    result = rt.handle(command, who)
     ws = result.stream
     return {
         "ref": ws.ref,

@@ -1,7 +1,8 @@
 """`cjji tokens …`, `cjji users passwd` and `cjji serve`: access from the command line.
 
-The command line is the local administrator's tool: it acts as "USER (cli)" and is
-audited like any other change.
+The command line acts as a person of the directory (``--actor USERNAME`` or
+``CJJI_ACTOR``), whom the policy allows or refuses like anyone else; it is audited like
+any other change.
 """
 
 from __future__ import annotations
@@ -14,16 +15,14 @@ from urllib.parse import urlsplit
 import typer
 
 from config.settings import get_settings
-from workflow.cli.output import JsonFlag, output, runtime, say, table
+from workflow.application.authentication import DEMO_PASSWORD
+from workflow.application.commands import CreateToken, RevokeToken, SetDemoPasswords, SetPassword
+from workflow.application.principal import Principal, engine_principal
+from workflow.application.queries import people as directory
+from workflow.cli.output import Actor, JsonFlag, cli_principal, output, runtime, say, table
 from workflow.domain.errors import InvalidInput
-from workflow.services import access
-from workflow.services.actors import Actor as Acting
 
 tokens = typer.Typer(help="API tokens for scripts: create, list, revoke.", no_args_is_help=True)
-
-
-def _admin(actor: str) -> Acting:
-    return Acting.of(actor or f"{getpass.getuser()} (cli)", None, runtime().bodies)
 
 
 @tokens.command("create")
@@ -33,11 +32,12 @@ def tokens_create(
     days: Annotated[
         int | None, typer.Option(min=1, max=3650, help="Lifetime in days; default: until revoked.")
     ] = None,
-    actor: Annotated[str, typer.Option(help="Who records this.")] = "",
+    actor: Actor = "",
     as_json: JsonFlag = False,
 ) -> None:
     """Create an API token and print it once (only its hash is kept)."""
-    issued = access.create_token(runtime(), _admin(actor), username, label, days)
+    command = CreateToken(username=username, label=label, days=days)
+    issued = runtime().handle(command, cli_principal(actor))
     data = {
         "id": issued.id,
         "token": issued.token,
@@ -62,7 +62,7 @@ def tokens_list(
     as_json: JsonFlag = False,
 ) -> None:
     """Every token (never the secret itself): who, what for, and whether revoked."""
-    rows = access.list_tokens(runtime(), username)
+    rows = directory.list_tokens(runtime(), username)
     data = [
         {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows
     ]
@@ -91,11 +91,11 @@ def tokens_list(
 @tokens.command("revoke")
 def tokens_revoke(
     token_id: Annotated[int, typer.Argument(help="The id `cjji tokens list` shows.")],
-    actor: Annotated[str, typer.Option(help="Who records this.")] = "",
+    actor: Actor = "",
     as_json: JsonFlag = False,
 ) -> None:
     """Revoke a token: it stops working at once."""
-    access.revoke_token(runtime(), _admin(actor), token_id)
+    runtime().handle(RevokeToken(token_id=token_id), cli_principal(actor))
     output(as_json, {"revoked": token_id}, lambda: say(f"token {token_id} revoked"))
 
 
@@ -104,17 +104,18 @@ def passwd(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
-    actor: Annotated[str, typer.Option(help="Who records this.")] = "",
+    actor: Actor = "",
     as_json: JsonFlag = False,
 ) -> None:
     """Set a person's password for the web pages (asked for twice, never echoed)."""
+    who = cli_principal(actor)  # before the password is asked for: who may set it
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = getpass.getpass(f"New password for {username}: ")
         if getpass.getpass("Again: ") != password:
             raise InvalidInput("the two passwords differ: nothing was changed")
-    access.set_password(runtime(), _admin(actor), username, password)
+    runtime().handle(SetPassword(username=username, password=password), who)
     output(as_json, {"username": username, "password": "set"}, lambda: say("password set"))
 
 
@@ -134,15 +135,20 @@ def serve(
 def serve_web(host: str | None = None, port: int | None = None) -> None:
     import uvicorn
 
-    from workflow.api.app import create_app
-
     bind_host, bind_port = _address(host, port)
-    app = create_app(runtime())
+    runtime()  # refuses a database that is not migrated, before anything is served
     say(
         f"web pages and API at http://{bind_host}:{bind_port}/ "
         f"(API documentation at /docs); Ctrl-C stops it"
     )
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level="info")
+    # By name: the command line does not import the API or the web pages itself.
+    uvicorn.run(
+        "workflow.server:create_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        log_level="info",
+    )
 
 
 #: The demo people named when `cjji run` prints how to sign in, by what each can do.
@@ -153,11 +159,12 @@ DEMO_LOGINS = (
 )
 
 
-def demo_sign_in(usernames: list[str]) -> None:
+def demo_sign_in(usernames: list[str], who: Principal | None = None) -> None:
     """Give the demo people the demo password, and say how to sign in."""
-    access.set_demo_passwords(runtime(), usernames)
+    command = SetDemoPasswords(usernames=tuple(usernames))
+    runtime().handle(command, who or engine_principal("cjji run"))
     host, port = _address(None, None)
-    say(f"Open http://{host}:{port}/ and sign in with password {access.DEMO_PASSWORD} as:")
+    say(f"Open http://{host}:{port}/ and sign in with password {DEMO_PASSWORD} as:")
     for username, what in DEMO_LOGINS:
         say(f"  {username:<20} {what}")
     say("  (every demo person in config/people.demo.yaml has the same password)")

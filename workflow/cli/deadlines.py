@@ -9,11 +9,17 @@ from typing import Annotated, Any
 
 import typer
 
-from workflow.cli.output import Actor, Body, JsonFlag, output, runtime, say, table
+from workflow.application.commands import (
+    ExtendDeadline,
+    MarkDeadlineMet,
+    OverrideDeadlineRule,
+    RecordMilestone,
+)
+from workflow.application.jobs import reminders
+from workflow.application.queries import deadlines
+from workflow.cli.output import Actor, Body, JsonFlag, cli_principal, output, runtime, say, table
 from workflow.domain.errors import InvalidInput
 from workflow.domain.working_days import LONDON
-from workflow.services import deadlines, reminders
-from workflow.services.actors import Actor as Acting
 
 app = typer.Typer(
     help="Deadlines: list, extend, mark met; planned dates and per-work-stream rules.",
@@ -44,10 +50,6 @@ def parse_moment(text: str) -> datetime:
             f"--now {text!r} is not a date or time: write e.g. 2023-01-05 or 2023-01-05T09:00Z"
         ) from None
     return moment if moment.utcoffset() is not None else moment.replace(tzinfo=LONDON)
-
-
-def _acting(actor: str, body: str) -> Acting:
-    return Acting.of(actor, body, runtime().bodies)
 
 
 def _state(d: dict[str, Any]) -> str:
@@ -108,13 +110,12 @@ def extend(
     to: Annotated[str, typer.Option("--to", help="The new due date, YYYY-MM-DD (later).")],
     reason: Annotated[str, typer.Option("--reason", help="Why it moves (audited).")],
     actor: Actor,
-    body: Body,
+    body: Body = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Move a deadline later, for a reason; the lead body decides."""
-    row = deadlines.extend(
-        runtime(), _acting(actor, body), deadline_id, parse_date(to, "--to"), reason
-    )
+    command = ExtendDeadline(deadline_id=deadline_id, to=parse_date(to, "--to"), reason=reason)
+    row = runtime().handle(command, cli_principal(actor, body))
     output(as_json, row, lambda: say(f"deadline {row['id']} ({row['what']}) is due {row['due']}"))
 
 
@@ -122,12 +123,13 @@ def extend(
 def done(
     deadline_id: DeadlineId,
     actor: Actor,
-    body: Body,
+    body: Body = None,
     note: Annotated[str | None, typer.Option(help="What was done (audited).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Mark a deadline met: its reminders stop."""
-    row = deadlines.mark_met(runtime(), _acting(actor, body), deadline_id, note)
+    command = MarkDeadlineMet(deadline_id=deadline_id, note=note)
+    row = runtime().handle(command, cli_principal(actor, body))
     output(as_json, row, lambda: say(f"deadline {row['id']} ({row['what']}) is met"))
 
 
@@ -137,14 +139,13 @@ def milestone(
     name: Annotated[str, typer.Argument(help="fieldwork, publication (planned) or an event name.")],
     on: Annotated[str, typer.Option("--on", help="The date, YYYY-MM-DD.")],
     actor: Actor,
-    body: Body,
+    body: Body = None,
     reason: Annotated[str | None, typer.Option(help="Why (audited).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Record a planned or actual date that deadlines run from (or that meets them)."""
-    rows = deadlines.record_milestone(
-        runtime(), _acting(actor, body), key, name, parse_date(on, "--on"), reason
-    )
+    command = RecordMilestone(key=key, name=name, on=parse_date(on, "--on"), reason=reason)
+    rows = runtime().handle(command, cli_principal(actor, body))
     output(as_json, rows, lambda: _deadline_table(f"{name} on {on}: open deadlines", rows))
 
 
@@ -155,11 +156,12 @@ def override(
     duration: Annotated[str, typer.Option(help="e.g. '15 working days', '8 weeks'.")],
     reason: Annotated[str, typer.Option(help="Why this work stream differs (audited).")],
     actor: Actor,
-    body: Body,
+    body: Body = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Give one work stream its own duration for a rule; open deadlines are re-dated."""
-    rows = deadlines.override_rule(runtime(), _acting(actor, body), key, rule, duration, reason)
+    command = OverrideDeadlineRule(key=key, rule_key=rule, duration=duration, reason=reason)
+    rows = runtime().handle(command, cli_principal(actor, body))
     output(as_json, rows, lambda: _deadline_table(f"{rule}: {duration}", rows))
 
 
@@ -188,7 +190,9 @@ def export(
     as_json: JsonFlag = False,
 ) -> None:
     """An iCalendar (.ics) feed of open deadlines, per body or per work stream."""
-    from workflow.services import calendar_feed  # icalendar loads only when a feed is made
+    from workflow.application.queries import (
+        calendar_feed,  # icalendar loads only when a feed is made
+    )
 
     if (body is None) == (stream is None):
         raise InvalidInput("give exactly one of --body CODE or --stream REF")

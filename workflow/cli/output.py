@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -13,7 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 from config.settings import get_settings
-from workflow.bootstrap import Runtime, bootstrap, celery_publisher
+from workflow.application.principal import Principal, engine_principal
+from workflow.application.queries.people import any_user, find_user, principal_of
+from workflow.bootstrap import Runtime, bootstrap
 from workflow.domain.errors import (
     Conflict,
     InvalidInput,
@@ -23,10 +26,25 @@ from workflow.domain.errors import (
     WorkflowError,
 )
 from workflow.store.migrate import current_revision, head_revision
+from workflow.store.tables import OutboxRow
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-Actor = Annotated[str, typer.Option("--actor", help="Who is acting (recorded in the audit trail).")]
-Body = Annotated[str, typer.Option("--body", help="The body the actor acts for (code or alias).")]
+Actor = Annotated[
+    str,
+    typer.Option(
+        "--actor",
+        envvar="CJJI_ACTOR",
+        help="Your username in the directory: who is acting (recorded in the audit trail).",
+    ),
+]
+Body = Annotated[
+    str | None,
+    typer.Option(
+        "--body",
+        help="The body the actor acts for (code or alias); optional: the directory knows it, "
+        "and it is refused if it is not theirs.",
+    ),
+]
 
 #: Exit codes: 2 bad input (and unknown ids), 3 refused by the rules, 4 conflict.
 EXIT_CODES: tuple[tuple[type[WorkflowError], int], ...] = (
@@ -49,10 +67,17 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def _publish(rows: Sequence[OutboxRow]) -> object:
+    """Hand outbox rows to Celery; imported on first use so that commands start quickly."""
+    from tasks.publisher import celery_publisher
+
+    return celery_publisher(rows)
+
+
 @cache
 def runtime(check_schema: bool = True) -> Runtime:
     """The CLI's runtime; refuses to run on a database that is not migrated."""
-    rt = bootstrap(get_settings(), publisher=celery_publisher)
+    rt = bootstrap(get_settings(), publisher=_publish)
     if check_schema:
         current, head = current_revision(rt.engine), head_revision(rt.engine)
         if current != head:
@@ -61,6 +86,43 @@ def runtime(check_schema: bool = True) -> Runtime:
                 f"revision {current or 'none'}, not {head}: run `cjji db upgrade` first"
             )
     return rt
+
+
+def cli_principal(actor: str | None, body: str | None = None) -> Principal:
+    """The person of the directory named by ``--actor`` (or ``CJJI_ACTOR``): the command
+    line acts as them, with their body and roles. ``body``, if given, must be theirs."""
+    rt = runtime()
+    username = (actor or "").strip()
+    if not username:
+        raise NotPermitted(
+            "say who is acting: --actor USERNAME (or set CJJI_ACTOR), a person of the "
+            "directory (`cjji users list`)"
+        )
+    with rt.read() as session:
+        user = find_user(session, username)
+    if user is None:
+        raise NotPermitted(
+            f"{username!r} is not a person of the directory: use your username "
+            "(`cjji users list`), or add them with `cjji users add`"
+        )
+    if not user.active:
+        raise NotPermitted(f"{username} is deactivated: ask an administrator to activate them")
+    if body and rt.bodies.code_of(body) != user.body:
+        raise NotPermitted(
+            f"{username} acts for {user.body}, not {rt.bodies.code_of(body)}: "
+            f"leave out --body or give {user.body}"
+        )
+    return principal_of(user)
+
+
+def first_setup_principal(actor: str | None, body: str | None = None) -> Principal:
+    """Who adds people: the person named, or — while the directory holds nobody at all, so
+    that a fresh install can start — the engine, for whoever runs the command line."""
+    with runtime().read() as session:
+        empty = not any_user(session)
+    if empty:
+        return engine_principal(f"{getpass.getuser()} (cli, first set-up)")
+    return cli_principal(actor, body)
 
 
 def console() -> Console:

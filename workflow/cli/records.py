@@ -7,10 +7,20 @@ from typing import Annotated
 
 import typer
 
-from workflow.cli.output import Actor, Body, JsonFlag, fail, output, runtime, say, table
+from workflow.application.commands import RecordDecision, RegisterDocument
+from workflow.application.queries import streams as queries
+from workflow.cli.output import (
+    Actor,
+    Body,
+    JsonFlag,
+    cli_principal,
+    fail,
+    output,
+    runtime,
+    say,
+    table,
+)
 from workflow.domain.errors import InvalidInput
-from workflow.services import documents, queries
-from workflow.services.actors import Actor as Acting
 
 drafts = typer.Typer(
     help="Document versions: draft reports and terms of reference.", no_args_is_help=True
@@ -29,7 +39,7 @@ def drafts_add(
     key: Key,
     file: Annotated[Path, typer.Option("--file", help="The document's file.")],
     actor: Actor,
-    body: Body,
+    body: Body = None,
     kind: Kind = "report",
     as_json: JsonFlag = False,
 ) -> None:
@@ -39,9 +49,8 @@ def drafts_add(
     except OSError as error:
         raise InvalidInput(f"cannot read {file}: {error.strerror}") from None
     rt = runtime()
-    result = documents.register_document(
-        rt, Acting.of(actor, body, rt.bodies), key, kind, content, file.name
-    )
+    command = RegisterDocument(key=key, kind=kind, content=content, filename=file.name)
+    result = rt.handle(command, cli_principal(actor, body))
     data = {
         "ref": result.stream.ref,
         "kind": kind,
@@ -95,16 +104,11 @@ def signoff_record(
 ) -> None:
     """Record a body's decision on one version of the report or terms of reference."""
     rt = runtime()
-    result = documents.record_decision(
-        rt,
-        Acting.of(actor, body, rt.bodies),
-        key,
-        body=body,
-        decision=decision,
-        version=version,
-        kind=kind,
-        comment=comment,
+    command = RecordDecision(
+        key=key, body=body, decision=decision, version=version, kind=kind, comment=comment
     )
+    # --body names the body whose decision this is: the policy checks it is the actor's.
+    result = rt.handle(command, cli_principal(actor))
     ws = result.stream
     data = {
         "ref": ws.ref,

@@ -5,15 +5,43 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from workflow.cli.output import Actor, Body, JsonFlag, output, runtime, say, table
+from workflow.application.commands import (
+    AddEmbargoRecipient,
+    AddFactualAccuracyComment,
+    AddRecommendation,
+    CarryRecommendation,
+    CloseRecommendation,
+    Command,
+    DisposeFactualAccuracyComment,
+    Publish,
+    RecordRating,
+    RecordUrgentNotification,
+    RespondToRecommendation,
+    ReviewRecommendation,
+    SchedulePublication,
+    SendEmbargoedCopy,
+    SetFieldworkTeam,
+    SignOffFactualAccuracy,
+    StartFactualAccuracy,
+)
+from workflow.application.queries import register, report
+from workflow.application.queries import streams as queries
+from workflow.cli.output import (
+    Actor,
+    Body,
+    JsonFlag,
+    cli_principal,
+    output,
+    runtime,
+    say,
+    table,
+)
 from workflow.domain.errors import InvalidInput
 from workflow.domain.working_days import london_date
-from workflow.services import queries, register, report
-from workflow.services.actors import Actor as Acting
 
 fa = typer.Typer(
     help="The factual accuracy check of a draft by the inspected bodies.", no_args_is_help=True
@@ -25,8 +53,9 @@ Key = Annotated[str, typer.Argument(help="Work stream id or ref.")]
 Number = Annotated[int, typer.Argument(help="The recommendation's or comment's number.")]
 
 
-def _acting(actor: str, body: str) -> Acting:
-    return Acting.of(actor, body, runtime().bodies)
+def _send(actor: str, body: str | None, command: Command) -> Any:
+    """Send ``command`` on the bus as the directory's person ``actor`` of ``body``."""
+    return runtime().handle(command, cli_principal(actor, body))
 
 
 def _done(as_json: bool, key: str, message: str) -> None:
@@ -47,14 +76,16 @@ def _day(text: str | None, what: str) -> date | None:
 def fa_start(
     key: Key,
     actor: Actor,
-    body: Body,
     party: Annotated[list[str], typer.Option(help="An inspected body (repeat).")],
+    body: Body = None,
     due: Annotated[str | None, typer.Option(help="YYYY-MM-DD; default: 10 working days.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Send the current draft to the inspected bodies for a factual accuracy check."""
-    due_on = report.start_factual_accuracy(
-        runtime(), _acting(actor, body), key, party, _day(due, "--due")
+    due_on = _send(
+        actor,
+        body,
+        StartFactualAccuracy(key=key, parties=tuple(party), due_on=_day(due, "--due")),
     )
     _done(as_json, key, f"factual accuracy check started; comments due by {due_on}")
 
@@ -63,13 +94,13 @@ def fa_start(
 def fa_comment(
     key: Key,
     actor: Actor,
-    body: Body,
     party: Annotated[str, typer.Option(help="The inspected body commenting.")],
     text: Annotated[str, typer.Option(help="The comment.")],
+    body: Body = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Record one comment from an inspected body."""
-    number = report.add_fa_comment(runtime(), _acting(actor, body), key, party, text)
+    number = _send(actor, body, AddFactualAccuracyComment(key=key, party=party, text=text))
     _done(as_json, key, f"recorded comment {number}")
 
 
@@ -78,20 +109,26 @@ def fa_dispose(
     key: Key,
     number: Number,
     actor: Actor,
-    body: Body,
     disposition: Annotated[str, typer.Option(help="accepted, rejected or evidence_requested.")],
+    body: Body = None,
     reason: Annotated[str | None, typer.Option(help="Required to reject.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Give a comment its disposition."""
-    report.dispose_fa_comment(runtime(), _acting(actor, body), key, number, disposition, reason)
+    _send(
+        actor,
+        body,
+        DisposeFactualAccuracyComment(
+            key=key, number=number, disposition=disposition, reason=reason
+        ),
+    )
     _done(as_json, key, f"comment {number}: {disposition}")
 
 
 @fa.command("sign-off")
-def fa_sign_off(key: Key, actor: Actor, body: Body, as_json: JsonFlag = False) -> None:
+def fa_sign_off(key: Key, actor: Actor, body: Body = None, as_json: JsonFlag = False) -> None:
     """Complete the check: a lead-body member who was not on the fieldwork team signs."""
-    report.sign_off_factual_accuracy(runtime(), _acting(actor, body), key)
+    _send(actor, body, SignOffFactualAccuracy(key=key))
     _done(as_json, key, "factual accuracy check complete")
 
 
@@ -99,12 +136,12 @@ def fa_sign_off(key: Key, actor: Actor, body: Body, as_json: JsonFlag = False) -
 def fa_team(
     key: Key,
     actor: Actor,
-    body: Body,
     member: Annotated[list[str], typer.Option(help="A username (repeat).")],
+    body: Body = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Record the fieldwork team (who may not sign off the factual accuracy check)."""
-    report.set_fieldwork_team(runtime(), _acting(actor, body), key, member)
+    _send(actor, body, SetFieldworkTeam(key=key, usernames=tuple(member)))
     _done(as_json, key, f"fieldwork team: {', '.join(member)}")
 
 
@@ -138,9 +175,9 @@ def fa_status(key: Key, as_json: JsonFlag = False) -> None:
 def rec_add(
     key: Key,
     actor: Actor,
-    body: Body,
     text: Annotated[str, typer.Option(help="The recommendation.")],
     addressed_to: Annotated[str, typer.Option(help="Who it is addressed to.")],
+    body: Body = None,
     type: Annotated[
         str,
         typer.Option(
@@ -155,14 +192,10 @@ def rec_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Record a recommendation while drafting (joint sign-off approves them with the report)."""
-    rec = report.add_recommendation(
-        runtime(),
-        _acting(actor, body),
-        key,
-        text=text,
-        addressed_to=addressed_to,
-        type=type,
-        clock=clock,
+    rec = _send(
+        actor,
+        body,
+        AddRecommendation(key=key, text=text, addressed_to=addressed_to, type=type, clock=clock),
     )
     _done(as_json, key, f"recommendation {rec.number} recorded")
 
@@ -172,23 +205,25 @@ def rec_respond(
     key: Key,
     number: Number,
     actor: Actor,
-    body: Body,
     response: Annotated[str, typer.Option(help="agreed, partly_agreed or not_agreed.")],
+    body: Body = None,
     owner: Annotated[str, typer.Option(help="Who owns the action.")] = "",
     action_plan: Annotated[str, typer.Option(help="What will be done.")] = "",
     due: Annotated[str | None, typer.Option(help="YYYY-MM-DD.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Record the addressee's response after publication."""
-    report.respond_to_recommendation(
-        runtime(),
-        _acting(actor, body),
-        key,
-        number,
-        response=response,
-        owner=owner,
-        action_plan=action_plan,
-        due=_day(due, "--due"),
+    _send(
+        actor,
+        body,
+        RespondToRecommendation(
+            key=key,
+            number=number,
+            response=response,
+            owner=owner,
+            action_plan=action_plan,
+            due=_day(due, "--due"),
+        ),
     )
     _done(as_json, key, f"recommendation {number}: {response}")
 
@@ -198,7 +233,6 @@ def rec_review(
     key: Key,
     number: Number,
     actor: Actor,
-    body: Body,
     judgement: Annotated[
         str,
         typer.Option(
@@ -207,12 +241,15 @@ def rec_review(
             "reasonable_progress or good_progress."
         ),
     ],
+    body: Body = None,
     note: Annotated[str, typer.Option()] = "",
     as_json: JsonFlag = False,
 ) -> None:
     """Judge a recommendation's progress at a follow-up review."""
-    report.review_recommendation(
-        runtime(), _acting(actor, body), key, number, judgement=judgement, note=note
+    _send(
+        actor,
+        body,
+        ReviewRecommendation(key=key, number=number, judgement=judgement, note=note),
     )
     _done(as_json, key, f"recommendation {number}: {judgement}")
 
@@ -222,12 +259,12 @@ def rec_close(
     key: Key,
     number: Number,
     actor: Actor,
-    body: Body,
     evidence: Annotated[str, typer.Option(help="What shows it is done.")],
+    body: Body = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Close a reviewed recommendation with evidence."""
-    report.close_recommendation(runtime(), _acting(actor, body), key, number, evidence)
+    _send(actor, body, CloseRecommendation(key=key, number=number, evidence=evidence))
     _done(as_json, key, f"recommendation {number} closed")
 
 
@@ -236,12 +273,12 @@ def rec_carry(
     key: Key,
     number: Number,
     actor: Actor,
-    body: Body,
     into: Annotated[str, typer.Option(help="The work stream that takes it on.")],
+    body: Body = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Carry an open recommendation into another work stream."""
-    report.carry_recommendation(runtime(), _acting(actor, body), key, number, into)
+    _send(actor, body, CarryRecommendation(key=key, number=number, into=into))
     _done(as_json, key, f"recommendation {number} carried into {into}")
 
 
@@ -307,8 +344,8 @@ def rec_list(
 def pub_schedule(
     key: Key,
     actor: Actor,
-    body: Body,
     at: Annotated[str, typer.Option(help="When, e.g. 2026-12-01T00:01+00:00.")],
+    body: Body = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Set the publication date and time; the embargoed copy goes a few working days before."""
@@ -318,7 +355,7 @@ def pub_schedule(
         raise InvalidInput(f"--at {at!r} is not a date and time: use ISO 8601") from None
     if when.tzinfo is None:
         raise InvalidInput("--at needs a time zone, e.g. 2026-12-01T00:01+00:00")
-    embargo_on = report.schedule_publication(runtime(), _acting(actor, body), key, when)
+    embargo_on = _send(actor, body, SchedulePublication(key=key, when=when))
     _done(as_json, key, f"publication at {when.isoformat()}; embargoed copy on {embargo_on}")
 
 
@@ -326,23 +363,21 @@ def pub_schedule(
 def pub_recipient(
     key: Key,
     actor: Actor,
-    body: Body,
     name: Annotated[str, typer.Option()],
     email: Annotated[str, typer.Option()],
     kind: Annotated[str, typer.Option(help="inspected_body, minister, press or supporting_body.")],
+    body: Body = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Add a recipient of the embargoed copy."""
-    report.add_embargo_recipient(
-        runtime(), _acting(actor, body), key, name=name, email=email, kind=kind
-    )
+    _send(actor, body, AddEmbargoRecipient(key=key, name=name, email=email, kind=kind))
     _done(as_json, key, f"{email} will receive the embargoed copy")
 
 
 @publication.command("send-embargo")
-def pub_send(key: Key, actor: Actor, body: Body, as_json: JsonFlag = False) -> None:
+def pub_send(key: Key, actor: Actor, body: Body = None, as_json: JsonFlag = False) -> None:
     """Send the embargoed copy now (it also goes by itself on its day)."""
-    count = report.send_embargoed_copy(runtime(), _acting(actor, body), key)
+    count = _send(actor, body, SendEmbargoedCopy(key=key))
     _done(as_json, key, f"embargoed copy going to {count} recipient(s)")
 
 
@@ -361,13 +396,13 @@ def pub_open(
 def pub_publish(
     key: Key,
     actor: Actor,
-    body: Body,
     url: Annotated[str, typer.Option(help="The public address of the report.")],
     version: Annotated[str, typer.Option(help="The version published (its hash).")],
+    body: Body = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Publish: record the URL and the version, which must be the one every body approved."""
-    ws = report.publish(runtime(), _acting(actor, body), key, url=url, version=version)
+    ws = _send(actor, body, Publish(key=key, url=url, version=version))
     _done(as_json, key, f"{ws.ref} published; now in {ws.state.value}")
 
 
@@ -375,24 +410,24 @@ def pub_publish(
 def pub_urgent(
     key: Key,
     actor: Actor,
-    body: Body,
     on: Annotated[str, typer.Option(help="YYYY-MM-DD of the notification.")],
+    body: Body = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Record an urgent notification (the Secretary of State responds within 28 days)."""
     day = _day(on, "--on")
     assert day is not None
-    report.record_urgent_notification(runtime(), _acting(actor, body), key, day)
+    _send(actor, body, RecordUrgentNotification(key=key, on=day))
     _done(as_json, key, f"urgent notification of {day} recorded")
 
 
 def rate(
     key: Key,
     actor: Actor,
-    body: Body,
     grade: Annotated[str, typer.Option(help="A grade of the lead's scheme.")],
+    body: Body = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Record a rating (visits of a core programme only; joint thematics are unrated)."""
-    rating = report.record_rating(runtime(), _acting(actor, body), key, grade)
+    rating = _send(actor, body, RecordRating(key=key, grade=grade))
     _done(as_json, key, f"rated {rating}")

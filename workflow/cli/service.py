@@ -65,7 +65,7 @@ def beat(loglevel: Annotated[str, typer.Option()] = "INFO") -> None:
 def relay(as_json: JsonFlag = False) -> None:
     """Hand to the broker, once, every outbox row that is due (what beat does every few seconds)."""
     from tasks.publisher import publish_rows
-    from workflow.services.outbox import relay as relay_due
+    from workflow.application.jobs.outbox import relay as relay_due
 
     sent = relay_due(runtime(), publish_rows)
     output(as_json, {"published": sent}, lambda: say(f"{sent} message(s) handed to the broker"))
@@ -77,16 +77,20 @@ def run(
 ) -> None:
     """Set up the database, import the 2021–23 programme, and run worker, scheduler and
     the web server (its address and the demo sign-in are printed)."""
+    from workflow.application.commands import ImportProgramme, LoadPeople
+    from workflow.application.principal import engine_principal
     from workflow.cli import access, admin, streams, users
 
     admin.db_upgrade(as_json=False)
-    admin.programme_import(PROGRAMME, actor="cjji run", body=None, as_json=False)
+    # The set-up is the engine's own doing: it acts as its engine principal.
+    who = engine_principal("cjji run")
+    admin.show_import(runtime().handle(ImportProgramme(path=PROGRAMME), who), as_json=False)
     if demo:
-        users.load(PEOPLE, actor="cjji run", as_json=False)
+        users.show_loaded(runtime().handle(LoadPeople(path=PEOPLE), who), as_json=False)
     streams.list_(state=None, lead=None, body=None, plan=None, as_json=False)
     if not serve:
         if demo:
-            access.demo_sign_in(directory_usernames(PEOPLE))
+            access.demo_sign_in(directory_usernames(PEOPLE), who)
         return
     settings = get_settings()
     children = [
@@ -101,7 +105,7 @@ def run(
         "Ctrl-C stops it"
     )
     if demo:  # printed last, just before the server starts, so that it is seen
-        access.demo_sign_in(directory_usernames(PEOPLE))
+        access.demo_sign_in(directory_usernames(PEOPLE), who)
     try:
         access.serve_web()  # in the foreground until Ctrl-C
     finally:

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 import typer
 
-from workflow.cli.output import Actor, Body, JsonFlag, output, runtime, say, table
-from workflow.services import queries, streams
-from workflow.services.actors import Actor as Acting
+from workflow.application.commands import CreateWorkStream, EditWorkStream, FireTrigger
+from workflow.application.queries import streams as queries
+from workflow.cli.output import Actor, Body, JsonFlag, cli_principal, output, runtime, say, table
 
 app = typer.Typer(
     help="Work streams: list, show, create, edit and move them.", no_args_is_help=True
@@ -19,10 +19,6 @@ IfVersion = Annotated[
     int | None,
     typer.Option("--if-version", help="Refuse if the work stream is no longer at this version."),
 ]
-
-
-def _acting(actor: str, body: str | None) -> Acting:
-    return Acting.of(actor, body, runtime().bodies)
 
 
 @app.command("list")
@@ -125,7 +121,7 @@ def create(
         ),
     ],
     actor: Actor,
-    body: Body,
+    body: Body = None,
     ref: Annotated[str | None, typer.Option(help="Stable slug; default: from the title.")] = None,
     lead: Annotated[str | None, typer.Option(help="Lead body.")] = None,
     supporting: Annotated[
@@ -144,20 +140,21 @@ def create(
 ) -> None:
     """Create a work stream in scoping."""
     rt = runtime()
-    ws = streams.create_stream(
-        rt,
-        _acting(actor, body),
+    command = CreateWorkStream(
         ref=ref,
         title=title,
         kind=kind,
-        lead=lead,
-        supporting=supporting or [],
-        jurisdiction=jurisdiction,
-        priority=priority,
-        expected_publication=expected,
         parent_ref=parent,
         plan=plan,
+        fields={
+            "lead": lead,
+            "supporting": supporting or [],
+            "jurisdiction": jurisdiction,
+            "priority": priority,
+            "expected_publication": expected,
+        },
     )
+    ws = rt.handle(command, cli_principal(actor, body))
     output(as_json, queries.show_stream(rt, ws.ref), lambda: say(f"created {ws.ref} in {ws.state}"))
 
 
@@ -165,7 +162,7 @@ def create(
 def edit(
     key: Key,
     actor: Actor,
-    body: Body,
+    body: Body = None,
     title: Annotated[str | None, typer.Option()] = None,
     lead: Annotated[str | None, typer.Option(help="Record the lead body.")] = None,
     supporting: Annotated[
@@ -198,7 +195,8 @@ def edit(
             "--supporting, --jurisdiction, --priority, --expected"
         )
     rt = runtime()
-    ws = streams.edit_stream(rt, _acting(actor, body), key, expected_version=if_version, **changes)
+    command = EditWorkStream(key=key, changes=changes, expected_version=if_version)
+    ws = rt.handle(command, cli_principal(actor, body))
     output(
         as_json,
         queries.show_stream(rt, ws.ref),
@@ -218,7 +216,7 @@ def fire(
         ),
     ],
     actor: Actor,
-    body: Body,
+    body: Body = None,
     reason: Annotated[str | None, typer.Option(help="Why (required to withdraw).")] = None,
     decision: Annotated[
         str | None, typer.Option(help="proceed or do_not_proceed (conclude_scoping).")
@@ -228,13 +226,8 @@ def fire(
 ) -> None:
     """Move a work stream by a trigger; a refused move says which condition is unmet."""
     rt = runtime()
-    ws = streams.fire_trigger(
-        rt,
-        _acting(actor, body),
-        key,
-        trigger,
-        reason=reason,
-        decision=decision,
-        expected_version=if_version,
+    command = FireTrigger(
+        key=key, trigger=trigger, reason=reason, decision=decision, expected_version=if_version
     )
+    ws = rt.handle(command, cli_principal(actor, body))
     output(as_json, queries.show_stream(rt, ws.ref), lambda: say(f"{ws.ref} is now in {ws.state}"))

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from workflow.cli.output import JsonFlag, output, runtime, say, table
-from workflow.services import directory
-from workflow.services.actors import Actor as Acting
+from workflow.application.commands import AddUsers, LoadPeople
+from workflow.application.queries import people as directory
+from workflow.cli.output import (
+    Actor,
+    JsonFlag,
+    first_setup_principal,
+    output,
+    runtime,
+    say,
+    table,
+)
 from workflow.store.tables import UserRow
 
 app = typer.Typer(
     help="People, their body and roles (signatory, deputy_signatory, …).", no_args_is_help=True
 )
-
-
-def _admin(actor: str) -> Acting:
-    return Acting.of(actor or f"{getpass.getuser()} (cli)", None, runtime().bodies)
 
 
 def _public(u: UserRow) -> dict[str, object]:
@@ -47,13 +50,14 @@ def add(
             "(repeat)."
         ),
     ],
-    actor: Annotated[str, typer.Option(help="Who records this.")] = "",
+    actor: Actor = "",
     as_json: JsonFlag = False,
 ) -> None:
-    """Record a person who acts for a body."""
-    user = directory.add_user(
-        runtime(), _admin(actor), username=username, name=name, email=email, body=body, roles=role
-    )
+    """Record a person who acts for a body (an administrator does; on a fresh install,
+    with nobody in the directory yet, whoever runs the command line adds the first)."""
+    person = {"username": username, "name": name, "email": email, "body": body, "roles": role}
+    rt = runtime()
+    (user,) = rt.handle(AddUsers(people=(person,)), first_setup_principal(actor))
     output(
         as_json,
         _public(user),
@@ -66,11 +70,16 @@ def load(
     file: Annotated[
         Path, typer.Argument(help="YAML list of people (see config/people.demo.yaml).")
     ],
-    actor: Annotated[str, typer.Option(help="Who records this.")] = "",
+    actor: Actor = "",
     as_json: JsonFlag = False,
 ) -> None:
-    """Add every person of a file whose username is not yet known."""
-    added = directory.load_people_file(runtime(), _admin(actor), file)
+    """Add every person of a file whose username is not yet known (an administrator does;
+    on a fresh install, whoever runs the command line loads the first)."""
+    added = runtime().handle(LoadPeople(path=file), first_setup_principal(actor))
+    show_loaded(added, as_json)
+
+
+def show_loaded(added: list[str], as_json: bool) -> None:
     output(as_json, {"added": added}, lambda: say(f"{len(added)} people added"))
 
 

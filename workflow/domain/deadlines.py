@@ -14,17 +14,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from workflow.domain.deadline_rules import DeadlineRule, ReminderPolicy
-from workflow.domain.joint_decisions import DocumentKind
+from workflow.domain.joint_decisions import DOCUMENT_DECIDED_IN
 from workflow.domain.roles import DECIDERS, Role
 from workflow.domain.stages import OPEN_STAGES, TERMINAL_STAGES, Stage
 from workflow.domain.working_days import Duration, WorkingDayCalendar, calendar_for, london_date
 from workflow.domain.workstream import WorkStream
 
-#: The document each body decides on in a state: who still owes a decision there.
-DECIDED_IN: Mapping[Stage, DocumentKind] = {
-    Stage.SCOPING: DocumentKind.TERMS_OF_REFERENCE,
-    Stage.JOINT_SIGNOFF: DocumentKind.REPORT,
-}
 #: The planned date that rules counting back from "publication" run from.
 PUBLICATION = "publication"
 ESCALATE = "escalate"
@@ -172,7 +167,7 @@ def owers(rule: DeadlineRule, ws: WorkStream) -> list[Owed]:
 
 def outstanding(ws: WorkStream, stage: Stage) -> list[str]:
     """The bodies that still owe a decision in ``stage`` (all of them if none is asked yet)."""
-    kind = DECIDED_IN.get(stage)
+    kind = DOCUMENT_DECIDED_IN.get(stage)
     if kind is None or ws.document(kind).current is None:
         return list(ws.participants)
     return ws.document(kind).outstanding(ws.participants)

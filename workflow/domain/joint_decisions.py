@@ -16,11 +16,22 @@ from datetime import datetime
 from enum import StrEnum
 
 from workflow.domain.errors import InvalidInput, Refused, StaleVersion
+from workflow.domain.stages import Stage
 
 
 class DocumentKind(StrEnum):
     TERMS_OF_REFERENCE = "terms_of_reference"
     REPORT = "report"
+
+
+#: The one state in which each document is decided on: every participating body agrees
+#: the terms of reference in scoping, and owns the report at joint sign-off.
+DECIDED_IN: dict[DocumentKind, Stage] = {
+    DocumentKind.TERMS_OF_REFERENCE: Stage.SCOPING,
+    DocumentKind.REPORT: Stage.JOINT_SIGNOFF,
+}
+#: The document decided on in a state (the same rule, read the other way).
+DOCUMENT_DECIDED_IN: dict[Stage, DocumentKind] = {s: k for k, s in DECIDED_IN.items()}
 
 
 class Decision(StrEnum):

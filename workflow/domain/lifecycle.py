@@ -18,7 +18,7 @@ from transitions import EventData, Machine
 
 from workflow.domain import guards as g
 from workflow.domain.errors import TransitionRefused
-from workflow.domain.events import Action, DomainEvent
+from workflow.domain.events import Transitioned
 from workflow.domain.guards import Guard, MoveContext
 from workflow.domain.stages import OPEN_STAGES, Stage, Trigger
 from workflow.domain.workstream import WorkStream
@@ -106,34 +106,36 @@ def _record_move(event: EventData) -> None:
     assert event.transition is not None
     # transitions keeps enum states by member name.
     source, dest = Stage[str(event.transition.source)], Stage[str(event.transition.dest)]
-    payload: dict[str, Any] = {"trigger": event.event.name}
+    paused_for: int | None = None
     if dest is Stage.PAUSED:
         ws.paused_from, ws.paused_at = source, ctx.at
     elif source is Stage.PAUSED and ws.paused_at is not None:
         # The clock stops while paused: keep the time so deadlines can move on by it.
-        paused_for = int((ctx.at - ws.paused_at).total_seconds())
-        ws.paused_seconds += max(paused_for, 0)
+        paused_for = max(int((ctx.at - ws.paused_at).total_seconds()), 0)
+        ws.paused_seconds += paused_for
         ws.paused_from, ws.paused_at = None, None
-        payload["paused_for_seconds"] = max(paused_for, 0)
     if dest is Stage.WITHDRAWN:
         ws.withdrawn_reason = ctx.reason
-    if event.event.name == T.PUBLISH:
+    published = event.event.name == T.PUBLISH
+    if published:
         ws.publication.url, ws.publication.version = ctx.url, ctx.version
         ws.publication.published_at = ctx.at
-        payload.update(url=ctx.url, version=ctx.version)
-    if event.event.name == T.CONCLUDE_SCOPING and ctx.decision is not None:
+    decided = event.event.name == T.CONCLUDE_SCOPING and ctx.decision is not None
+    if decided:
         ws.scoping_decision = ctx.decision
-        payload["decision"] = ctx.decision.value
     ws.record(
-        DomainEvent(
-            Action.TRANSITIONED,
-            ctx.actor,
-            ctx.body,
-            ctx.at,
-            source.value,
-            dest.value,
-            ctx.reason,
-            payload,
+        Transitioned(
+            actor=ctx.actor,
+            body=ctx.body,
+            at=ctx.at,
+            from_state=source.value,
+            to_state=dest.value,
+            reason=ctx.reason,
+            trigger=event.event.name,
+            paused_for_seconds=paused_for,
+            url=ctx.url if published else None,
+            version=ctx.version if published else None,
+            decision=ctx.decision.value if decided and ctx.decision else None,
         )
     )
 

@@ -7,9 +7,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Any
 
 from workflow.domain.errors import InvalidInput, NotFound, Refused
-from workflow.domain.events import Action
+from workflow.domain.events import (
+    FactualAccuracyChanged,
+    PublicationChanged,
+    RatingRecorded,
+    RecommendationAdded,
+    RecommendationChanged,
+)
 from workflow.domain.factual_accuracy import Disposition, FactualAccuracyCheck, encode_check
 from workflow.domain.publication import EmbargoRecipient, encode_publication
 from workflow.domain.ratings import check_rating
@@ -49,17 +56,27 @@ def _check(ws: WorkStream) -> FactualAccuracyCheck:
     return ws.factual_accuracy
 
 
+def _around(ws: WorkStream, actor: str, body: str | None, at: datetime) -> dict[str, Any]:
+    """Who, when, and the state a journey change leaves as it found it."""
+    return {
+        "actor": actor,
+        "body": body,
+        "at": at,
+        "from_state": ws.state,
+        "to_state": ws.state,
+    }
+
+
 def _fa_event(
     ws: WorkStream, change: str, actor: str, body: str | None, at: datetime, **detail: object
 ) -> None:
-    ws.change(
-        Action.FACTUAL_ACCURACY_CHANGED,
-        actor,
-        body,
-        at,
-        change=change,
-        factual_accuracy=encode_check(ws.factual_accuracy),
-        **detail,
+    ws.record(
+        FactualAccuracyChanged(
+            **_around(ws, actor, body, at),
+            change=change,
+            factual_accuracy=encode_check(ws.factual_accuracy),
+            detail=detail,
+        )
     )
 
 
@@ -106,8 +123,10 @@ def add_recommendation(
         raise InvalidInput("a recommendation needs its text and the body it is addressed to")
     rec = replace(rec, number=len(ws.recommendations) + 1, created_on=at.date())
     ws.recommendations.append(rec)
-    ws.change(
-        Action.RECOMMENDATION_ADDED, actor, body, at, recommendation=encode_recommendation(rec)
+    ws.record(
+        RecommendationAdded(
+            **_around(ws, actor, body, at), recommendation=encode_recommendation(rec)
+        )
     )
     return rec
 
@@ -125,13 +144,12 @@ def change_recommendation(
     """Store a responded, reviewed, closed or carried recommendation (after publication)."""
     _require(ws, Stage.FOLLOW_UP, "following up recommendations")
     ws.recommendations = [new if r.number == new.number else r for r in ws.recommendations]
-    ws.change(
-        Action.RECOMMENDATION_CHANGED,
-        actor,
-        body,
-        at,
-        change=change,
-        recommendation=encode_recommendation(new),
+    ws.record(
+        RecommendationChanged(
+            **_around(ws, actor, body, at),
+            change=change,
+            recommendation=encode_recommendation(new),
+        )
     )
 
 
@@ -139,14 +157,13 @@ def change_recommendation(
 def _publication_event(
     ws: WorkStream, change: str, actor: str, body: str | None, at: datetime, **detail: object
 ) -> None:
-    ws.change(
-        Action.PUBLICATION_CHANGED,
-        actor,
-        body,
-        at,
-        change=change,
-        publication=encode_publication(ws.publication),
-        **detail,
+    ws.record(
+        PublicationChanged(
+            **_around(ws, actor, body, at),
+            change=change,
+            publication=encode_publication(ws.publication),
+            detail=detail,
+        )
     )
 
 
@@ -195,5 +212,5 @@ def record_urgent_notification(
 def record_rating(ws: WorkStream, grade: str, actor: str, body: str | None, at: datetime) -> str:
     rating = check_rating(ws.kind, ws.lead, grade)
     ws.rating = rating
-    ws.change(Action.RATING_RECORDED, actor, body, at, rating=rating)
+    ws.record(RatingRecorded(**_around(ws, actor, body, at), rating=rating))
     return rating

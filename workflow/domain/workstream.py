@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from workflow.domain.events import Action, DomainEvent
+from workflow.domain.events import DecisionRecorded, DocumentRegistered, Event, WorkStreamEdited
 from workflow.domain.factual_accuracy import FactualAccuracyCheck, encode_check
 from workflow.domain.fuzzy_dates import FuzzyDate
 from workflow.domain.joint_decisions import (
@@ -70,7 +70,7 @@ class WorkStream:
     publication: Publication = field(default_factory=Publication)
     rating: str | None = None
     version: int = 0
-    pending: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
+    pending: list[Event] = field(default_factory=list, repr=False, compare=False)
 
     # -- questions -------------------------------------------------------------------
     @property
@@ -87,7 +87,7 @@ class WorkStream:
         return [r for r in self.recommendations if r.is_open]
 
     # -- data changes ---------------------------------------------------------------
-    def record(self, event: DomainEvent) -> None:
+    def record(self, event: Event) -> None:
         self.pending.append(event)
 
     def edit(self, actor: str, body: str | None, at: datetime, **changes: Any) -> dict[str, Any]:
@@ -102,7 +102,7 @@ class WorkStream:
                 setattr(self, name, value)
                 diff[name] = [old, new]
         if diff:
-            self.record(DomainEvent(Action.EDITED, actor, body, at, payload={"changes": diff}))
+            self.record(WorkStreamEdited(actor=actor, body=body, at=at, changes=diff))
         return diff
 
     def register_document(
@@ -114,14 +114,14 @@ class WorkStream:
             return False
         doc.versions.append(version)
         self.record(
-            DomainEvent(
-                Action.DOCUMENT_REGISTERED,
-                actor,
-                body,
-                at,
-                self.state,
-                self.state,
-                payload={"kind": kind.value, "version": version},
+            DocumentRegistered(
+                actor=actor,
+                body=body,
+                at=at,
+                from_state=self.state,
+                to_state=self.state,
+                kind=kind.value,
+                version=version,
             )
         )
         return True
@@ -132,30 +132,21 @@ class WorkStream:
         record = replace(record, round=doc.round)
         doc.decisions.append(record)
         self.record(
-            DomainEvent(
-                Action.DECISION_RECORDED,
-                record.actor,
-                record.body,
-                record.at,
-                self.state,
-                self.state,
+            DecisionRecorded(
+                actor=record.actor,
+                body=record.body,
+                at=record.at,
+                from_state=self.state,
+                to_state=self.state,
                 reason=record.comment,
-                payload={
-                    "kind": kind.value,
-                    "decision": record.decision.value,
-                    "version": record.version,
-                    "round": record.round,
-                },
+                kind=kind.value,
+                decision=record.decision.value,
+                version=record.version,
+                round=record.round,
             )
         )
 
-    def change(
-        self, action: Action, actor: str, body: str | None, at: datetime, **payload: Any
-    ) -> None:
-        """Record a change to the report's journey (see :mod:`report_journey`)."""
-        self.record(DomainEvent(action, actor, body, at, self.state, self.state, payload=payload))
-
-    def drain(self) -> list[DomainEvent]:
+    def drain(self) -> list[Event]:
         events, self.pending = self.pending, []
         return events
 

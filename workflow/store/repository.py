@@ -33,7 +33,14 @@ class WorkStreamRepository:
         return self.session.execute(query).scalar_one_or_none()
 
     def get(self, key: str | int) -> WorkStream:
-        """The work stream with this id or ref, its row locked until commit."""
+        """The work stream with this id or ref, its row locked until commit; the same
+        object again if it was loaded in this transaction already."""
+        known = self.seen.get(str(key))
+        if known is not None:
+            return known
+        for ref, loaded in self._rows.items():
+            if loaded.id is not None and str(loaded.id) == str(key):
+                return self.seen[ref]
         row = self._find(key)
         if row is None:
             raise NotFound(f"no work stream {key!r}: `cjji streams list` shows the ids and refs")

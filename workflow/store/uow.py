@@ -1,10 +1,10 @@
 """The unit of work: one transaction holding the change, its audit events and its outbox.
 
-On commit it saves every work stream it loaded that recorded events, lets the reactions
-turn those events into outbox rows (and further events), chains every event onto the
-audit trail, and commits once. Only after the commit are outbox rows handed to the
-publisher: a rolled-back change sends nothing, and a publisher that fails loses nothing
-because the relay finds the rows again.
+It only persists. On commit it saves every work stream it loaded that recorded events,
+adds the outbox rows, chains every event onto the audit trail, and commits once; it
+returns the new outbox rows, which the caller hands to the broker after the commit (a
+rolled-back change sends nothing; a publish that fails loses nothing, because the relay
+finds the rows again). What events lead to is decided above it, by the message bus.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
@@ -27,13 +27,6 @@ from workflow.store.repository import WorkStreamRepository
 from workflow.store.tables import OutboxRow
 
 
-class Reactions(Protocol):
-    def __call__(self, uow: UnitOfWork, ws: WorkStream, events: Sequence[DomainEvent]) -> None: ...
-
-
-Publisher = Callable[[Sequence[OutboxRow]], object]
-
-
 class UnitOfWork:
     def __init__(
         self,
@@ -41,12 +34,13 @@ class UnitOfWork:
         *,
         lock_rows: bool,
         clock: Callable[[], datetime],
-        reactions: Reactions | None = None,
-        publisher: Publisher | None = None,
+        publishing: bool = False,
         lease_seconds: int = 60,
     ) -> None:
+        """``publishing``: the caller hands the outbox rows to the broker right after the
+        commit, so they are stored as published, leased against the relay."""
         self._sessions, self._lock_rows, self.clock = sessions, lock_rows, clock
-        self._reactions, self._publisher, self._lease = reactions, publisher, lease_seconds
+        self._publishing, self._lease = publishing, lease_seconds
         self._new: set[str] = set()
 
     def __enter__(self) -> UnitOfWork:
@@ -54,6 +48,7 @@ class UnitOfWork:
         self.streams = WorkStreamRepository(self.session, lock_rows=self._lock_rows)
         self._loose_events: list[tuple[str | None, DomainEvent]] = []
         self._outbox: list[OutboxRow] = []
+        self._stream_events: dict[str, list[DomainEvent]] = {}
         self._new = set()
         return self
 
@@ -66,7 +61,7 @@ class UnitOfWork:
         self.session.rollback()
         self.session.close()
 
-    # -- what a service asks for ------------------------------------------------------
+    # -- what a handler asks for ------------------------------------------------------
     def add_stream(self, ws: WorkStream) -> None:
         self.streams.add(ws, as_utc(self.clock()))
         self._new.add(ws.ref)
@@ -74,6 +69,11 @@ class UnitOfWork:
     def record(self, event: DomainEvent, stream_ref: str | None = None) -> None:
         """An audit event that belongs to no loaded work stream (or to one by ref)."""
         self._loose_events.append((stream_ref, event))
+
+    def add_stream_events(self, ref: str, events: Sequence[DomainEvent]) -> None:
+        """Events of a loaded work stream already taken from it (by the bus, which has
+        dispatched them): chained with it on commit."""
+        self._stream_events.setdefault(ref, []).extend(events)
 
     def enqueue(self, task: str, payload: dict[str, Any], stream_ref: str | None) -> OutboxRow:
         row = OutboxRow(
@@ -91,12 +91,9 @@ class UnitOfWork:
         now = as_utc(self.clock())
         chained: list[tuple[str | None, list[DomainEvent]]] = []
         for ref, ws in list(self.streams.seen.items()):
-            events = ws.drain()
+            events = self._stream_events.pop(ref, []) + ws.drain()
             if not events:
                 continue
-            if self._reactions is not None:
-                self._reactions(self, ws, events)
-                events += ws.drain()
             if ref in self._new:
                 self.streams.refresh_new(ws)
             else:
@@ -104,7 +101,7 @@ class UnitOfWork:
             chained.append((ref, events))
         for row in self._outbox:
             # Published right after commit: the relay leaves it alone until the lease ends.
-            if self._publisher is not None:
+            if self._publishing:
                 row.lease_until, row.published_at = now + timedelta(seconds=self._lease), now
                 row.attempts = 1
             self.session.add(row)
@@ -117,6 +114,4 @@ class UnitOfWork:
         except OperationalError as error:
             raise Conflict(f"the database refused the change ({error.orig}): try again") from error
         published, self._outbox, self._loose_events, self._new = self._outbox, [], [], set()
-        if self._publisher is not None and published:
-            self._publisher(published)
         return published

@@ -13,9 +13,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
-from workflow.api.deps import Rt
-from workflow.services import access
-from workflow.services.access import Principal, Unauthenticated
+from workflow.application import authentication as access
+from workflow.application.authentication import Unauthenticated
+from workflow.application.principal import Principal
+from workflow.http.deps import Rt
 
 SESSION_COOKIE = "cjji_session"
 VISITOR_COOKIE = "cjji_visitor"

@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 
 from markupsafe import Markup, escape
 
+from workflow.application.queries.progress import TimelineRow
 from workflow.domain.stages import Stage
-from workflow.services.progress import TimelineRow
 
 LABELS = {
     Stage.SCOPING: "Scoping",

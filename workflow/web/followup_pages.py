@@ -1,8 +1,8 @@
 """The forms of the work stream page after drafting: recommendations (recorded while
 drafting, followed up after publication) and publication (date, embargo, publishing).
 
-As in ``journey_pages``: each route reads its form and calls the service the CLI and the
-API call, through ``act``, which asks ``access`` first and shows any refusal on the page.
+As in ``journey_pages``: each route reads its form and sends the command the CLI and the
+API send, as the signed-in person, through ``act``, which shows any refusal on the page.
 """
 
 from __future__ import annotations
@@ -12,8 +12,19 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
-from workflow.api.deps import Key, Rt
-from workflow.services import report
+from workflow.application.commands import (
+    AddEmbargoRecipient,
+    AddRecommendation,
+    CarryRecommendation,
+    CloseRecommendation,
+    Publish,
+    RecordUrgentNotification,
+    RespondToRecommendation,
+    ReviewRecommendation,
+    SchedulePublication,
+    SendEmbargoedCopy,
+)
+from workflow.http.deps import Key, Rt
 from workflow.web.auth import Viewer
 from workflow.web.forms import (
     Choice,
@@ -57,8 +68,11 @@ def rec_add(
         section="recommendations",
         done="rec_added",
         values={"text": text, "addressed_to": addressed_to, "type": type, "clock": clock},
-        change=lambda: report.add_recommendation(
-            rt, who.actor, key, text=text, addressed_to=addressed_to, type=type, clock=clock
+        change=lambda: rt.handle(
+            AddRecommendation(
+                key=key, text=text, addressed_to=addressed_to, type=type, clock=clock
+            ),
+            who,
         ),
     )
 
@@ -96,15 +110,16 @@ def rec_respond(
             "month": due_month,
             "year": due_year,
         },
-        change=lambda: report.respond_to_recommendation(
-            rt,
-            who.actor,
-            key,
-            number,
-            response=chosen(response, "agreed, partly agreed or not agreed"),
-            owner=owner,
-            action_plan=action_plan,
-            due=form_date(due_day, due_month, due_year, "the due date"),
+        change=lambda: rt.handle(
+            RespondToRecommendation(
+                key=key,
+                number=number,
+                response=chosen(response, "agreed, partly agreed or not agreed"),
+                owner=owner,
+                action_plan=action_plan,
+                due=form_date(due_day, due_month, due_year, "the due date"),
+            ),
+            who,
         ),
     )
 
@@ -131,13 +146,14 @@ def rec_review(
         section="recommendations",
         done="rec_reviewed",
         values={"judgement": judgement, "note": note},
-        change=lambda: report.review_recommendation(
-            rt,
-            who.actor,
-            key,
-            number,
-            judgement=chosen(judgement, "how much progress has been made"),
-            note=note,
+        change=lambda: rt.handle(
+            ReviewRecommendation(
+                key=key,
+                number=number,
+                judgement=chosen(judgement, "how much progress has been made"),
+                note=note,
+            ),
+            who,
         ),
     )
 
@@ -163,7 +179,9 @@ def rec_close(
         section="recommendations",
         done="rec_closed",
         values={"evidence": evidence},
-        change=lambda: report.close_recommendation(rt, who.actor, key, number, evidence),
+        change=lambda: rt.handle(
+            CloseRecommendation(key=key, number=number, evidence=evidence), who
+        ),
     )
 
 
@@ -188,8 +206,13 @@ def rec_carry(
         section="recommendations",
         done="rec_carried",
         values={"into": into},
-        change=lambda: report.carry_recommendation(
-            rt, who.actor, key, number, chosen(into.strip(), "the work stream that takes it on")
+        change=lambda: rt.handle(
+            CarryRecommendation(
+                key=key,
+                number=number,
+                into=chosen(into.strip(), "the work stream that takes it on"),
+            ),
+            who,
         ),
     )
 
@@ -218,14 +241,15 @@ def pub_schedule(
         section="publication",
         done="scheduled",
         values={"day": on_day, "month": on_month, "year": on_year, "at": at},
-        change=lambda: report.schedule_publication(
-            rt,
-            who.actor,
-            key,
-            uk_moment(
-                required_date(on_day, on_month, on_year, "the publication date"),
-                form_time(at, "the publication time"),
+        change=lambda: rt.handle(
+            SchedulePublication(
+                key=key,
+                when=uk_moment(
+                    required_date(on_day, on_month, on_year, "the publication date"),
+                    form_time(at, "the publication time"),
+                ),
             ),
+            who,
         ),
     )
 
@@ -252,8 +276,11 @@ def pub_recipient(
         section="publication",
         done="recipient",
         values={"name": name, "email": email, "kind": kind},
-        change=lambda: report.add_embargo_recipient(
-            rt, who.actor, key, name=name, email=email, kind=chosen(kind, "who the recipient is")
+        change=lambda: rt.handle(
+            AddEmbargoRecipient(
+                key=key, name=name, email=email, kind=chosen(kind, "who the recipient is")
+            ),
+            who,
         ),
     )
 
@@ -272,7 +299,7 @@ def pub_send(
         form="pub-embargo",
         section="publication",
         done="embargo_sent",
-        change=lambda: report.send_embargoed_copy(rt, who.actor, key),
+        change=lambda: rt.handle(SendEmbargoedCopy(key=key), who),
     )
 
 
@@ -297,7 +324,7 @@ def pub_publish(
         section="publication",
         done="published",
         values={"url": url, "version": version},
-        change=lambda: report.publish(rt, who.actor, key, url=url.strip(), version=version),
+        change=lambda: rt.handle(Publish(key=key, url=url.strip(), version=version), who),
     )
 
 
@@ -323,10 +350,11 @@ def urgent_notification(
         section="recommendations",
         done="urgent",
         values={"day": on_day, "month": on_month, "year": on_year},
-        change=lambda: report.record_urgent_notification(
-            rt,
-            who.actor,
-            key,
-            required_date(on_day, on_month, on_year, "the date of the urgent notification"),
+        change=lambda: rt.handle(
+            RecordUrgentNotification(
+                key=key,
+                on=required_date(on_day, on_month, on_year, "the date of the urgent notification"),
+            ),
+            who,
         ),
     )

@@ -14,9 +14,18 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from fastapi.responses import Response
 
-from workflow.api.deps import Key, Rt
+from workflow.application.commands import (
+    AddFactualAccuracyComment,
+    DisposeFactualAccuracyComment,
+    FireTrigger,
+    RegisterDocument,
+    SetFieldworkTeam,
+    SignOffFactualAccuracy,
+    StartFactualAccuracy,
+)
+from workflow.application.handlers import documents
 from workflow.domain.errors import InvalidInput
-from workflow.services import documents, report, streams
+from workflow.http.deps import Key, Rt
 from workflow.web.auth import Viewer
 from workflow.web.forms import (
     Choice,
@@ -70,14 +79,15 @@ def move(
         section="moves",
         done="moved",
         values={"reason": reason, "decision": decision},
-        change=lambda: streams.fire_trigger(
-            rt,
-            who.actor,
-            key,
-            trigger,
-            reason=reason.strip() or None,
-            decision=decision or None,
-            expected_version=_expected(expected_version),
+        change=lambda: rt.handle(
+            FireTrigger(
+                key=key,
+                trigger=trigger,
+                reason=reason.strip() or None,
+                decision=decision or None,
+                expected_version=_expected(expected_version),
+            ),
+            who,
         ),
     )
 
@@ -93,7 +103,8 @@ def _register(rt: Rt, who: Viewer, key: str, kind: str, text: str, file: UploadF
         raise InvalidInput("give the text or a file, not both")
     if not content:
         content = text.strip().encode("utf-8")
-    result = documents.register_document(rt, who.actor, key, kind, content, filename)
+    command = RegisterDocument(key=key, kind=kind, content=content, filename=filename)
+    result = rt.handle(command, who)
     return f"{kind}_registered" if result.new else "document_unchanged"
 
 
@@ -145,7 +156,7 @@ def fieldwork_team(
         section="factual-accuracy",
         done="team",
         values={"members": chosen},
-        change=lambda: report.set_fieldwork_team(rt, who.actor, key, chosen),
+        change=lambda: rt.handle(SetFieldworkTeam(key=key, usernames=tuple(chosen)), who),
     )
 
 
@@ -172,12 +183,13 @@ def fa_start(
         section="factual-accuracy",
         done="fa_started",
         values={"parties": parties, "day": due_day, "month": due_month, "year": due_year},
-        change=lambda: report.start_factual_accuracy(
-            rt,
-            who.actor,
-            key,
-            lines(parties),
-            form_date(due_day, due_month, due_year, "the due date"),
+        change=lambda: rt.handle(
+            StartFactualAccuracy(
+                key=key,
+                parties=tuple(lines(parties)),
+                due_on=form_date(due_day, due_month, due_year, "the due date"),
+            ),
+            who,
         ),
     )
 
@@ -203,7 +215,7 @@ def fa_comment(
         section="factual-accuracy",
         done="fa_comment",
         values={"party": party, "text": text},
-        change=lambda: report.add_fa_comment(rt, who.actor, key, party, text),
+        change=lambda: rt.handle(AddFactualAccuracyComment(key=key, party=party, text=text), who),
     )
 
 
@@ -229,13 +241,14 @@ def fa_dispose(
         section="factual-accuracy",
         done="fa_disposed",
         values={"disposition": disposition, "reason": reason},
-        change=lambda: report.dispose_fa_comment(
-            rt,
-            who.actor,
-            key,
-            number,
-            chosen(disposition, "accepted, rejected or evidence requested"),
-            reason.strip() or None,
+        change=lambda: rt.handle(
+            DisposeFactualAccuracyComment(
+                key=key,
+                number=number,
+                disposition=chosen(disposition, "accepted, rejected or evidence requested"),
+                reason=reason.strip() or None,
+            ),
+            who,
         ),
     )
 
@@ -254,5 +267,5 @@ def fa_sign_off(
         form="fa-sign-off",
         section="factual-accuracy",
         done="fa_signed_off",
-        change=lambda: report.sign_off_factual_accuracy(rt, who.actor, key),
+        change=lambda: rt.handle(SignOffFactualAccuracy(key=key), who),
     )

@@ -13,14 +13,18 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from workflow.api.deps import Rt
-from workflow.api.errors import audit_if_refused, classify
+from workflow.adapters import spreadsheet
+from workflow.application import authentication as access
+from workflow.application.authentication import Unauthenticated
+from workflow.application.commands import RecordDecision
+from workflow.application.queries import progress
+from workflow.application.queries import streams as queries
 from workflow.domain.errors import InvalidInput, WorkflowError
 from workflow.domain.events import Action
 from workflow.domain.joint_decisions import DocumentKind
 from workflow.domain.stages import Stage
-from workflow.services import access, documents, progress, queries, spreadsheet
-from workflow.services.access import Unauthenticated
+from workflow.http.deps import Rt
+from workflow.http.errors import audit_if_refused, classify
 from workflow.store.audit import as_utc
 from workflow.web import charts
 from workflow.web.auth import (
@@ -262,17 +266,15 @@ def decide(
     try:
         if not decision:
             raise InvalidInput("choose approve or request changes")
-        access.require_decider(who, "record a decision")
-        result = documents.record_decision(
-            rt,
-            who.actor,
-            ref,
-            body=who.body,
+        command = RecordDecision(
+            key=ref,
+            body=who.body or "",
             decision=decision,
             version=version,
             kind=kind,
             comment=comment or None,
         )
+        result = rt.handle(command, who)
     except WorkflowError as error:
         audit_if_refused(rt, request, error)
         status, _, _ = classify(error)
@@ -291,8 +293,8 @@ def decide(
 def decisions(request: Request, rt: Rt, who: Viewer) -> HTMLResponse:
     access.require_decider(who, "see the decisions awaited from a body")
     items = []
-    for row in progress.awaiting(rt, who.body):
-        item = awaited_item(row, who.body)
+    for row in progress.awaiting(rt, who.body or ""):
+        item = awaited_item(row, who.body or "")
         if item:
             items.append(item)
     return render(request, "decisions.html", {"title": "Decisions awaited", "items": items})

@@ -13,13 +13,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from workflow.api.deps import Rt
-from workflow.api.errors import classify
+from workflow.application.inputs import choice
+from workflow.application.queries import register
 from workflow.domain.errors import WorkflowError
 from workflow.domain.recommendations import RecommendationStatus
 from workflow.domain.working_days import london_date
-from workflow.services import register
-from workflow.services.streams import choice
+from workflow.http.deps import Rt
+from workflow.http.errors import classify
 from workflow.web.auth import Viewer
 from workflow.web.rendering import render
 

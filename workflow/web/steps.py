@@ -15,11 +15,10 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from workflow.api.errors import audit_if_refused, classify
+from workflow.application.principal import Principal
 from workflow.bootstrap import Runtime
 from workflow.domain.errors import WorkflowError
-from workflow.services import access
-from workflow.services.access import Principal
+from workflow.http.errors import audit_if_refused, classify
 from workflow.web.auth import check_form
 from workflow.web.stream_view import Failed, stream_page
 
@@ -40,7 +39,7 @@ def act(
     change: Callable[[], object],
     values: dict[str, Any] | None = None,
 ) -> Response:
-    """Take one step: ``change`` calls the service.
+    """Take one step: ``change`` sends the command (``what`` it does) as ``who``.
 
     A refusal (a ``WorkflowError``) shows the page again with the service's sentence in
     the error summary and beside the form ``form``, filled in with ``values`` as it was
@@ -51,8 +50,7 @@ def act(
     check_form(request, rt, csrf_token)
     form = form if _FORM_ID.match(form) else section
     try:
-        access.require_mover(who, what)
-        outcome = change()
+        outcome = change()  # the bus asks the policy whether ``who`` may
     except WorkflowError as error:
         audit_if_refused(rt, request, error)
         status, _, _ = classify(error)

@@ -2,7 +2,7 @@
 who may use them.
 
 Whether someone may act at all is asked of ``access`` (the role) and of the services'
-own question (``ensure_may_move``: only the lead body's staff). Which forms are offered
+own question (the policy table: only the lead body's staff). Which forms are offered
 in which state is presentation only: the services refuse a step in the wrong state and
 say why, and the page shows that sentence.
 """
@@ -15,9 +15,16 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from workflow.application.commands import FireTrigger
+from workflow.application.handlers import documents
+from workflow.application.policy import is_allowed
+from workflow.application.principal import Principal
+from workflow.application.queries import people as directory
+from workflow.application.queries import progress
+from workflow.application.queries import streams as queries
+from workflow.application.subjects import stream_relation
 from workflow.bootstrap import Runtime
 from workflow.domain import lifecycle
-from workflow.domain.errors import NotPermitted
 from workflow.domain.guards import MoveContext
 from workflow.domain.joint_decisions import DocumentKind
 from workflow.domain.publication import RecipientKind
@@ -30,9 +37,6 @@ from workflow.domain.recommendations import Response as Verdict
 from workflow.domain.roles import Role
 from workflow.domain.stages import OPEN_STAGES, ScopingDecision, Stage, Trigger
 from workflow.domain.workstream import WorkStream
-from workflow.services import access, directory, documents, progress, queries
-from workflow.services.access import Principal
-from workflow.services.actors import ensure_may_move
 from workflow.web import charts
 from workflow.web.forms import uk_time
 from workflow.web.rendering import render
@@ -101,12 +105,8 @@ def awaited_item(record: dict[str, Any], body: str) -> dict[str, Any] | None:
 
 def may_act(rt: Runtime, who: Principal, ws: WorkStream) -> bool:
     """Whether ``who`` may take the journey's steps on ``ws`` (its lead body's staff)."""
-    try:
-        access.require_mover(who, "act on a work stream")
-        ensure_may_move(ws, who.actor, rt.bodies)
-    except NotPermitted:
-        return False
-    return True
+    relation, _ = stream_relation(ws.ref, ws.lead, ws.participants, who.body, rt.bodies)
+    return is_allowed(FireTrigger, who, relation)
 
 
 def _moves(
@@ -208,7 +208,7 @@ def stream_page(
     with rt.read() as session:
         _, ws = queries.load_readonly(session, key)
     visited = {e["to"] for e in record["events"] if e["to"]}
-    decide = awaited_item(record, who.body) if who.is_decider else None
+    decide = awaited_item(record, who.body or "") if who.is_decider else None
     offers = _offers(rt, who, ws)
     return render(
         request,

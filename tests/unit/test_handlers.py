@@ -1,0 +1,207 @@
+"""The fast lane: commands through the real bus, policy and handlers, on an in-memory unit
+of work. Each test is one rule; the same rules run on real databases in tests/integration.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import pytest
+
+from config.settings import Settings
+from tests.support.fakes import FakeUnitOfWork
+from workflow.application.commands import (
+    Command,
+    CreateWorkStream,
+    EditWorkStream,
+    FireTrigger,
+    RecordDecision,
+)
+from workflow.application.handlers import COMMAND_HANDLERS, reactions
+from workflow.application.messagebus import MessageBus
+from workflow.application.principal import Principal
+from workflow.domain.bodies import DEFAULT_BODIES
+from workflow.domain.errors import NotPermitted, TransitionRefused
+from workflow.domain.events import DocumentRegistered, Transitioned
+from workflow.domain.factual_accuracy import FactualAccuracyCheck
+from workflow.domain.joint_decisions import Decision, DecisionRecord
+from workflow.domain.roles import Role
+from workflow.domain.stages import Stage, WorkStreamKind
+from workflow.domain.workstream import WorkStream
+
+NOW = datetime(2022, 3, 1, 9, 0, tzinfo=UTC)
+LEAD, PRISONS, POLICE = "HMIPROBATION", "HMIPRISONS", "HMICFRS"
+
+
+def person(name: str, body: str, *roles: Role) -> Principal:
+    return Principal(1, name, name, body, frozenset(roles))
+
+
+INSPECTOR = person("a.lead", LEAD, Role.INSPECTOR)
+SUPPORTING_INSPECTOR = person("s.inspector", PRISONS, Role.INSPECTOR)
+OUTSIDER = person("o.inspector", "CQC", Role.INSPECTOR)
+
+
+def signatory(body: str) -> Principal:
+    return person(f"signatory.{body.lower()}", body, Role.SIGNATORY)
+
+
+def stream(state: Stage = Stage.SCOPING) -> WorkStream:
+    ws = WorkStream(
+        "mappa",
+        "MAPPA",
+        WorkStreamKind.THEMATIC_INSPECTION,
+        lead=LEAD,
+        supporting=(PRISONS, POLICE),
+    )
+    ws.state = state
+    if state is not Stage.SCOPING:  # the terms of reference were agreed in scoping
+        ws.terms_of_reference.versions.append("t" * 64)
+        for body in ws.participants:
+            record = DecisionRecord(body, "x", Decision.APPROVE, "t" * 64, NOW, None, 0)
+            ws.terms_of_reference.decisions.append(record)
+    if state is Stage.JOINT_SIGNOFF:
+        ws.report.versions.append("r" * 64)
+    return ws
+
+
+def bus(uow: FakeUnitOfWork) -> MessageBus:
+    events = {
+        Transitioned: [reactions.request_decisions_at_signoff, reactions.notify_team],
+        DocumentRegistered: [reactions.request_decisions_on_new_version],
+    }
+    return MessageBus(
+        lambda: cast(Any, uow),
+        clock=lambda: NOW,
+        bodies=DEFAULT_BODIES,
+        settings=Settings(_env_file=None),
+        handlers=COMMAND_HANDLERS,
+        event_handlers=cast(Any, events),
+    )
+
+
+def send(uow: FakeUnitOfWork, command: Command, who: Principal) -> Any:
+    return bus(uow).handle(command, who)
+
+
+def test_the_lead_bodys_inspector_moves_the_work_stream_and_the_team_is_told() -> None:
+    uow = FakeUnitOfWork(stream(Stage.FIELDWORK))
+    send(uow, FireTrigger(key="mappa", trigger="start_drafting"), INSPECTOR)
+    assert uow.streams.stored["mappa"].state is Stage.DRAFTING
+    assert uow.actions() == ["transitioned"]
+    assert [task for task, _, _ in uow.outbox] == [reactions.NOTIFY_TEAM]
+    assert uow.commits == 1
+
+
+def test_a_supporting_bodys_inspector_may_not_move_it_and_nothing_is_committed() -> None:
+    uow = FakeUnitOfWork(stream(Stage.FIELDWORK))
+    with pytest.raises(NotPermitted, match="only the lead body moves it, not HMIPRISONS"):
+        send(uow, FireTrigger(key="mappa", trigger="start_drafting"), SUPPORTING_INSPECTOR)
+    assert uow.streams.stored["mappa"].state is Stage.FIELDWORK
+    assert (uow.commits, uow.events, uow.outbox) == (0, [], [])
+
+
+def test_a_body_that_takes_no_part_is_refused_naming_the_lead() -> None:
+    uow = FakeUnitOfWork(stream(Stage.FIELDWORK))
+    with pytest.raises(NotPermitted, match="mappa is led by HMIPROBATION"):
+        send(uow, FireTrigger(key="mappa", trigger="start_drafting"), OUTSIDER)
+
+
+def test_a_signatory_decides_but_never_moves() -> None:
+    uow = FakeUnitOfWork(stream(Stage.FIELDWORK))
+    with pytest.raises(NotPermitted, match="needs the inspector or chief_inspector role"):
+        send(uow, FireTrigger(key="mappa", trigger="start_drafting"), signatory(LEAD))
+
+
+def test_an_inspector_cannot_record_a_bodys_decision() -> None:
+    uow = FakeUnitOfWork(stream(Stage.JOINT_SIGNOFF))
+    decide = RecordDecision(key="mappa", body=LEAD, decision="approve", version="r" * 64)
+    with pytest.raises(NotPermitted, match="signatory or deputy_signatory"):
+        send(uow, decide, INSPECTOR)
+
+
+def test_a_signatory_decides_for_their_own_body_only() -> None:
+    uow = FakeUnitOfWork(stream(Stage.JOINT_SIGNOFF))
+    decide = RecordDecision(key="mappa", body=PRISONS, decision="approve", version="r" * 64)
+    with pytest.raises(NotPermitted, match="cannot decide for HMIPRISONS"):
+        send(uow, decide, signatory(POLICE))
+
+
+def test_a_body_that_takes_no_part_cannot_decide() -> None:
+    uow = FakeUnitOfWork(stream(Stage.JOINT_SIGNOFF))
+    decide = RecordDecision(key="mappa", body="CQC", decision="approve", version="r" * 64)
+    with pytest.raises(NotPermitted, match="CQC does not take part in mappa"):
+        send(uow, decide, signatory("CQC"))
+
+
+def test_the_last_approval_moves_the_report_to_publication_jointly_owned() -> None:
+    uow = FakeUnitOfWork(stream(Stage.JOINT_SIGNOFF))
+    for body in (LEAD, PRISONS):
+        send(
+            uow,
+            RecordDecision(key="mappa", body=body, decision="approve", version="r" * 64),
+            signatory(body),
+        )
+        assert uow.streams.stored["mappa"].state is Stage.JOINT_SIGNOFF
+    last = RecordDecision(key="mappa", body=POLICE, decision="approve", version="r" * 64)
+    send(uow, last, signatory(POLICE))
+    assert uow.streams.stored["mappa"].state is Stage.PUBLICATION
+    assert uow.actions()[-2:] == ["decision_recorded", "transitioned"]
+
+
+def test_a_request_for_changes_sends_the_report_back_to_drafting() -> None:
+    uow = FakeUnitOfWork(stream(Stage.JOINT_SIGNOFF))
+    changes = RecordDecision(
+        key="mappa", body=PRISONS, decision="request_changes", version="r" * 64, comment="thin"
+    )
+    send(uow, changes, signatory(PRISONS))
+    assert uow.streams.stored["mappa"].state is Stage.DRAFTING
+
+
+def test_entering_signoff_asks_every_body_before_the_team_notice() -> None:
+    ws = stream(Stage.DRAFTING)
+    ws.report.versions.append("r" * 64)
+    ws.factual_accuracy = FactualAccuracyCheck(
+        "r" * 64, NOW.date(), ("Police",), completed_by="chief", completed_at=NOW
+    )
+    uow = FakeUnitOfWork(ws)
+    send(uow, FireTrigger(key="mappa", trigger="submit_for_signoff"), INSPECTOR)
+    assert ws.state is Stage.JOINT_SIGNOFF
+    tasks = [task for task, _, _ in uow.outbox]
+    assert tasks == [reactions.REQUEST_DECISION] * 3 + [reactions.NOTIFY_TEAM]
+    assert [p["body"] for _, p, _ in uow.outbox[:3]] == [LEAD, PRISONS, POLICE]
+
+
+def test_a_guard_refuses_drafting_before_fieldwork_and_nothing_is_committed() -> None:
+    uow = FakeUnitOfWork(stream(Stage.SCOPING))
+    with pytest.raises(TransitionRefused):
+        send(uow, FireTrigger(key="mappa", trigger="start_drafting"), INSPECTOR)
+    assert uow.commits == 0
+
+
+def test_read_only_wins_over_every_other_role() -> None:
+    uow = FakeUnitOfWork(stream(Stage.FIELDWORK))
+    viewer = person("v", LEAD, Role.INSPECTOR, Role.READ_ONLY)
+    with pytest.raises(NotPermitted, match="has read-only access"):
+        send(uow, FireTrigger(key="mappa", trigger="start_drafting"), viewer)
+
+
+def test_staff_create_work_streams_their_body_leads_only() -> None:
+    uow = FakeUnitOfWork()
+    mine = CreateWorkStream(
+        title="Youth justice", kind="thematic_inspection", fields={"lead": LEAD}
+    )
+    created = send(uow, mine, INSPECTOR)
+    assert created.ref == "youth-justice"
+    theirs = CreateWorkStream(
+        title="Custody", kind="thematic_inspection", fields={"lead": "HMI Prisons"}
+    )
+    with pytest.raises(NotPermitted):
+        send(uow, theirs, INSPECTOR)
+
+
+def test_an_edit_is_refused_once_the_work_stream_is_closed() -> None:
+    uow = FakeUnitOfWork(stream(Stage.CLOSED))
+    with pytest.raises(NotPermitted, match="can no longer be edited"):
+        send(uow, EditWorkStream(key="mappa", changes={"title": "New"}), INSPECTOR)

@@ -1,0 +1,66 @@
+"""Commands on work streams: create, edit, move, and the joint decisions on documents."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from workflow.application.commands.base import Command
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateWorkStream(Command):
+    """``fields`` are the editable fields as a person gives them (see ``EDITABLE_FIELDS``)."""
+
+    title: str
+    kind: str
+    ref: str | None = None
+    plan: str | None = None
+    parent_ref: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def lead(self) -> str | None:
+        lead = self.fields.get("lead")
+        return str(lead) if lead else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EditWorkStream(Command):
+    key: str
+    changes: Mapping[str, Any]
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FireTrigger(Command):
+    """A person's move; moves the engine makes by itself cannot be fired by hand."""
+
+    key: str
+    trigger: str
+    reason: str | None = None
+    decision: str | None = None
+    expected_version: int | None = None
+    url: str | None = None
+    version: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegisterDocument(Command):
+    key: str
+    kind: str
+    content: bytes
+    filename: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordDecision(Command):
+    """``body``'s decision on one version of a document, taken by one of its signatories."""
+
+    key: str
+    body: str
+    decision: str
+    version: str
+    kind: str = "report"
+    comment: str | None = None

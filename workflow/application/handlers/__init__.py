@@ -1,0 +1,58 @@
+"""Every handler: one per command, and the handlers of each event, in the order they run.
+
+The bus (:mod:`workflow.application.messagebus`) is built with these two tables by
+:mod:`workflow.bootstrap`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from workflow.application.commands import Command
+from workflow.application.handlers import (
+    deadline_events,
+    deadlines,
+    documents,
+    people,
+    programme,
+    reactions,
+    report,
+    streams,
+)
+from workflow.domain.events import (
+    DecisionRecorded,
+    DocumentRegistered,
+    Event,
+    FactualAccuracyChanged,
+    PublicationChanged,
+    Transitioned,
+    WorkStreamCreated,
+    WorkStreamEdited,
+)
+
+COMMAND_HANDLERS: Mapping[type[Command], Any] = {
+    **streams.HANDLERS,
+    **documents.HANDLERS,
+    **report.HANDLERS,
+    **deadlines.HANDLERS,
+    **people.HANDLERS,
+    **programme.HANDLERS,
+}
+
+EVENT_HANDLERS: Mapping[type[Event], Sequence[Any]] = {
+    WorkStreamCreated: [deadline_events.on_created],
+    WorkStreamEdited: [deadline_events.on_edited],
+    Transitioned: [
+        reactions.request_decisions_at_signoff,
+        reactions.notify_team,
+        deadline_events.on_moved,
+    ],
+    DocumentRegistered: [
+        reactions.request_decisions_on_new_version,
+        deadline_events.on_new_version,
+    ],
+    DecisionRecorded: [deadline_events.on_decided],
+    FactualAccuracyChanged: [deadline_events.on_journey],
+    PublicationChanged: [deadline_events.on_journey],
+}

@@ -1,0 +1,241 @@
+"""Delivering what an outbox row asks for: messages to the right people, each once.
+
+Each recipient's message is sent and recorded (with an audit event) in one transaction
+that holds the outbox row's lock, and a recipient already recorded for the row is
+skipped: so a task that runs twice, even two copies at the same time, or one killed and
+run again, sends each message once. (A crash in the instant between the
+mail server accepting a message and the record being written can repeat that one
+message; it carries the same reference and Message-ID, so mail systems can tell.)
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from workflow.application.handlers.reactions import NOTIFY_TEAM, REQUEST_DECISION
+from workflow.application.jobs.outbox import mark_done
+from workflow.application.jobs.reminders import SEND_REMINDER, reminder_messages
+from workflow.application.queries.people import people_of
+from workflow.application.queries.streams import load_readonly
+from workflow.application.runtime import Runtime
+from workflow.domain.events import NotificationDelivered, NotificationSkipped
+from workflow.domain.joint_decisions import DocumentKind
+from workflow.domain.roles import DECIDERS, Role
+from workflow.domain.stages import Stage
+from workflow.domain.workstream import WorkStream
+from workflow.notifications import Channel, Message, render
+from workflow.store.tables import DeliveryRow, OutboxRow, UserRow
+from workflow.store.uow import UnitOfWork
+
+log = logging.getLogger("cjji.delivery")
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    recipient: UserRow
+    template: str
+    message: Message
+
+
+Composer = Callable[[Runtime, Session, OutboxRow, WorkStream], tuple[list[Outgoing], str | None]]
+
+
+def _team_message(
+    rt: Runtime, session: Session, row: OutboxRow, ws: WorkStream
+) -> tuple[list[Outgoing], str | None]:
+    state = row.payload["state"]
+    roles = [Role.CONTACT]
+    if state == Stage.PUBLICATION:  # every party hears that the report is agreed
+        roles += [Role.SIGNATORY, Role.DEPUTY_SIGNATORY, Role.CHIEF_INSPECTOR]
+    people = people_of(session, ws.participants, roles)
+    subject, body = render(
+        "stage_entered",
+        stream_title=ws.title,
+        ref=ws.ref,
+        state=state,
+        from_state=row.payload.get("from_state") or "",
+        reason=row.payload.get("reason") or "",
+        public_url=rt.settings.public_url,
+        lead=ws.lead or "not recorded",
+        participants=list(ws.participants) or ["none recorded"],
+    )
+    return [_outgoing(row, u, "stage_entered", subject, body) for u in people], None
+
+
+def _decision_message(
+    rt: Runtime, session: Session, row: OutboxRow, ws: WorkStream
+) -> tuple[list[Outgoing], str | None]:
+    body_code, kind = row.payload["body"], DocumentKind(row.payload["kind"])
+    version = row.payload["version"]
+    if ws.document(kind).current != version:
+        return [], f"version {version[:12]} was superseded before the request went out"
+    body = rt.bodies.resolve(body_code)
+    out = []
+    for user in people_of(session, [body_code], DECIDERS):
+        subject, text = render(
+            "decision_requested",
+            stream_title=ws.title,
+            ref=ws.ref,
+            body=body_code,
+            body_name=body.name,
+            document=kind.value.replace("_", " "),
+            version=version,
+            due=row.payload.get("due"),
+            public_url=rt.settings.public_url,
+            cli_example=(
+                f"cjji signoff record {ws.ref} --body {body_code} --actor "
+                f"{user.username} --decision approve --version {version}"
+                + (f" --kind {kind.value}" if kind is DocumentKind.TERMS_OF_REFERENCE else "")
+            ),
+        )
+        out.append(_outgoing(row, user, "decision_requested", subject, text))
+    return out, None
+
+
+def _reminder_message(
+    rt: Runtime, session: Session, row: OutboxRow, ws: WorkStream
+) -> tuple[list[Outgoing], str | None]:
+    messages, skipped = reminder_messages(rt, session, row.payload, ws)
+    outgoing = [_outgoing(row, user, name, subject, text) for user, name, subject, text in messages]
+    return outgoing, skipped
+
+
+COMPOSERS: dict[str, Composer] = {
+    NOTIFY_TEAM: _team_message,
+    REQUEST_DECISION: _decision_message,
+    SEND_REMINDER: _reminder_message,
+}
+
+
+def _outgoing(row: OutboxRow, user: UserRow, template: str, subject: str, body: str) -> Outgoing:
+    return Outgoing(
+        user, template, Message((user.email,), subject, body, f"{row.id}-{user.username}")
+    )
+
+
+def _delivered(session: Session, outbox_id: str) -> set[str]:
+    return set(
+        session.exec(
+            select(DeliveryRow.recipient).where(col(DeliveryRow.outbox_id) == outbox_id)
+        ).all()
+    )
+
+
+def deliver(rt: Runtime, channel: Channel, outbox_id: str) -> int:
+    """Do what outbox row ``outbox_id`` asks, once; returns the number of messages sent."""
+    with rt.sessions() as session:
+        row = session.get(OutboxRow, outbox_id)
+        if row is None or row.done_at is not None:
+            return 0  # unknown (rolled back) or done already: a redelivered task does nothing
+        composer = COMPOSERS[row.task]
+        ws = load_readonly(session, row.stream_ref or "")[1]
+        outgoing, skipped = composer(rt, session, row, ws)
+        already = _delivered(session, outbox_id)
+    if rt.settings.fault_pause_before_send:
+        time.sleep(rt.settings.fault_pause_before_send)
+    why = skipped if skipped else (None if outgoing else "nobody to notify")
+    pending = [item for item in outgoing if item.recipient.email not in already]
+    if not pending:
+        with rt.uow() as uow:
+            _mark_done(uow, row, ws, why, rt.clock())
+            uow.commit()
+        return 0
+    # The last message's transaction also marks the row done: one commit fewer per task.
+    last = pending[-1]
+    return sum(
+        _send_once(rt, channel, row, item, (ws, why) if item is last else None) for item in pending
+    )
+
+
+def _send_once(
+    rt: Runtime,
+    channel: Channel,
+    row: OutboxRow,
+    item: Outgoing,
+    finish: tuple[WorkStream, str | None] | None = None,
+) -> bool:
+    """Send ``item`` and record it in one transaction that holds the outbox row's lock.
+
+    Two copies of one task can run at once (a lease that ran out while the first was still
+    sending): the lock makes the second wait until the first has committed its record, then
+    see it and send nothing. On SQLite the transaction's write lock does the same.
+    """
+    with rt.uow() as uow:
+        uow.session.exec(
+            select(OutboxRow.id).where(col(OutboxRow.id) == row.id).with_for_update()
+        ).first()
+        recorded = uow.session.exec(
+            select(DeliveryRow.id).where(
+                col(DeliveryRow.outbox_id) == row.id,
+                col(DeliveryRow.recipient) == item.recipient.email,
+            )
+        ).first()
+        if recorded is None:
+            delivery = channel.send(item.message)
+            _record(uow, rt.clock(), row, item, delivery.channel, delivery.provider_id)
+        if finish is not None:
+            _mark_done(uow, row, *finish, rt.clock())
+        uow.commit()
+    return recorded is None
+
+
+def _record(
+    uow: UnitOfWork,
+    now: datetime,
+    row: OutboxRow,
+    item: Outgoing,
+    channel: str,
+    provider_id: str | None,
+) -> None:
+    uow.session.add(
+        DeliveryRow(
+            outbox_id=row.id,
+            recipient=item.recipient.email,
+            channel=channel,
+            provider_id=provider_id,
+            delivered_at=now,
+        )
+    )
+    uow.record(
+        NotificationDelivered(
+            actor=SYSTEM,
+            body=item.recipient.body,
+            at=now,
+            outbox_id=row.id,
+            template=item.template,
+            to=item.recipient.email,
+            username=item.recipient.username,
+            channel=channel,
+            subject=item.message.subject,
+        ),
+        row.stream_ref,
+    )
+
+
+def _mark_done(
+    uow: UnitOfWork, row: OutboxRow, ws: WorkStream, skipped: str | None, now: datetime
+) -> None:
+    """Mark the row done in ``uow``'s transaction, noting why nothing was sent if so."""
+    mark_done(uow.session, row.id, now)
+    if skipped:
+        detail = {k: v for k, v in row.payload.items() if k != "ref"}
+        uow.record(
+            NotificationSkipped(
+                actor=SYSTEM,
+                body=None,
+                at=now,
+                outbox_id=row.id,
+                task=row.task,
+                why=skipped,
+                detail=detail,
+            ),
+            row.stream_ref,
+        )
+        log.info("%s for %s: %s", row.task, ws.ref, skipped)

@@ -1,0 +1,286 @@
+"""Read models for people auditing progress: the programme overview, the timeline of
+states actually spent against the planned windows, a work stream's full record, and the
+audit log with more filters. The API and the web pages both read through here.
+
+Nothing here changes anything or decides anything: "overdue" means a deadline of the
+deadline service is past due, or the planned publication window has closed before the
+report was published.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select as sa_select
+from sqlmodel import col, select
+
+from workflow.application.inputs import choice
+from workflow.application.queries import deadlines
+from workflow.application.queries import streams as queries
+from workflow.application.runtime import Runtime
+from workflow.domain.errors import NotFound
+from workflow.domain.events import Action
+from workflow.domain.joint_decisions import DocumentKind
+from workflow.domain.stages import Stage
+from workflow.store.audit import as_utc
+from workflow.store.tables import AuditEventRow, BusinessPlanRow, DocumentContentRow
+
+#: States in which the report is not yet out, so a closed planned window means "late".
+NOT_YET_PUBLISHED = frozenset(
+    {
+        Stage.SCOPING,
+        Stage.FIELDWORK,
+        Stage.DRAFTING,
+        Stage.JOINT_SIGNOFF,
+        Stage.PUBLICATION,
+        Stage.PAUSED,
+    }
+)
+
+
+def overdue_by_plan(row: dict[str, Any], today: date) -> bool:
+    """The planned publication window has closed and the report is not yet published."""
+    latest = row.get("expected_latest")
+    return (
+        latest is not None
+        and row["state"] in NOT_YET_PUBLISHED
+        and date.fromisoformat(latest) < today
+    )
+
+
+def overview(
+    rt: Runtime,
+    *,
+    state: str | None = None,
+    lead: str | None = None,
+    body: str | None = None,
+    plan: str | None = None,
+    overdue: bool | None = None,
+) -> list[dict[str, Any]]:
+    """Every work stream matching the filters, with its next deadline, overdue flag and
+    the bodies whose decision is awaited."""
+    rows = queries.list_streams(rt, state=state, lead=lead, body=body, plan=plan)
+    today = as_utc(rt.clock()).date()
+    due = deadlines.next_and_overdue(rt)
+    out = []
+    for row in rows:
+        next_due, late = due.get(row["ref"], (None, False))
+        row = {
+            **row,
+            "next_deadline": next_due,
+            "overdue": late or overdue_by_plan(row, today),
+            "awaiting": list(row["outstanding"]["awaiting"]) if row["outstanding"] else [],
+        }
+        if overdue is None or row["overdue"] == overdue:
+            out.append(row)
+    return out
+
+
+def _stream_deadlines(rt: Runtime, ref: str) -> list[dict[str, Any]]:
+    return [
+        {
+            **row,
+            "description": row["what"],
+            "status": "open" if row["closed_at"] is None else (row["closed_reason"] or "closed"),
+        }
+        for row in deadlines.list_deadlines(rt, stream=ref, include_closed=True)
+    ]
+
+
+def plans(rt: Runtime) -> list[dict[str, Any]]:
+    with rt.read() as session:
+        rows = session.exec(select(BusinessPlanRow).order_by(col(BusinessPlanRow.code))).all()
+        return [
+            {"code": p.code, "title": p.title, "starts": p.starts, "ends": p.ends} for p in rows
+        ]
+
+
+# -- the timeline ------------------------------------------------------------------------
+@dataclass
+class Period:
+    state: str
+    start: datetime
+    end: datetime | None  # None: still in it
+
+
+@dataclass
+class TimelineRow:
+    ref: str
+    title: str
+    state: str
+    lead: str | None
+    planned_text: str | None
+    planned_start: date | None
+    planned_end: date | None
+    periods: list[Period] = field(default_factory=list)
+
+
+def timeline(
+    rt: Runtime, *, plan: str | None = None, state: str | None = None
+) -> list[TimelineRow]:
+    """Each work stream's planned window and the periods it actually spent in each state,
+    read from its ``created`` and ``transitioned`` events."""
+    rows = queries.list_streams(rt, plan=plan, state=state)
+    by_ref = {
+        r["ref"]: TimelineRow(
+            r["ref"],
+            r["title"],
+            r["state"],
+            r["lead"],
+            r["expected_publication"],
+            date.fromisoformat(r["expected_earliest"]) if r["expected_earliest"] else None,
+            date.fromisoformat(r["expected_latest"]) if r["expected_latest"] else None,
+        )
+        for r in rows
+    }
+    moves: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+    with rt.read() as session:
+        events = session.exec(
+            select(AuditEventRow.stream_ref, AuditEventRow.at, AuditEventRow.to_state)
+            .where(
+                col(AuditEventRow.action).in_([Action.CREATED.value, Action.TRANSITIONED.value]),
+                col(AuditEventRow.stream_ref).in_(list(by_ref)),
+            )
+            .order_by(col(AuditEventRow.seq))
+        ).all()
+    for ref, at, to_state in events:
+        if ref is not None and to_state:
+            moves[ref].append((as_utc(at), to_state))
+    for ref, row in by_ref.items():
+        for i, (at, to_state) in enumerate(moves[ref]):
+            end = moves[ref][i + 1][0] if i + 1 < len(moves[ref]) else None
+            row.periods.append(Period(to_state, at, end))
+    return list(by_ref.values())
+
+
+# -- one work stream -----------------------------------------------------------------
+def stream_record(rt: Runtime, key: str) -> dict[str, Any]:
+    """What the work stream page shows: its data, every document version with each body's
+    decisions, its recommendations and its events."""
+    data = queries.show_stream(rt, key)
+    with rt.read() as session:
+        _, ws = queries.load_readonly(session, key)
+        # Not the content itself: only what the page says about each version.
+        stored = session.execute(
+            sa_select(
+                col(DocumentContentRow.kind),
+                col(DocumentContentRow.content_hash),
+                col(DocumentContentRow.filename),
+                col(DocumentContentRow.registered_at),
+                col(DocumentContentRow.registered_by),
+            ).where(col(DocumentContentRow.stream_id) == data["id"])
+        ).all()
+    files = {(k, h): (f, at, by) for k, h, f, at, by in stored}
+    documents = []
+    for doc in (ws.terms_of_reference, ws.report):
+        versions = []
+        for number, version in enumerate(doc.versions, start=1):
+            filename, at, by = files.get((doc.kind.value, version), (None, None, None))
+            decisions = [
+                {
+                    "body": d.body,
+                    "actor": d.actor,
+                    "decision": d.decision.value,
+                    "at": as_utc(d.at).isoformat(),
+                    "comment": d.comment,
+                }
+                for d in doc.decisions
+                if d.version == version
+            ]
+            versions.append(
+                {
+                    "number": number,
+                    "version": version,
+                    "current": version == doc.current,
+                    "filename": filename,
+                    "registered_at": as_utc(at).isoformat() if at else None,
+                    "registered_by": by,
+                    "decisions": decisions,
+                }
+            )
+        standing = {b: d.value for b, d in doc.standing().items()}
+        documents.append(
+            {
+                "kind": doc.kind.value,
+                "current": doc.current,
+                "versions": versions,
+                "by_body": [
+                    {"body": b, "decision": standing.get(b, "awaited")} for b in ws.participants
+                ],
+            }
+        )
+    today = as_utc(rt.clock()).date()
+    next_due, late = deadlines.next_and_overdue(rt, ws.ref).get(ws.ref, (None, False))
+    return {
+        **data,
+        "documents": documents,
+        "next_deadline": next_due,
+        "deadlines": _stream_deadlines(rt, ws.ref),
+        "overdue": late or overdue_by_plan(data, today),
+        "events": queries.audit_log(rt, ws.ref, limit=1000),
+    }
+
+
+def document_content(rt: Runtime, key: str, kind: str, version: str) -> tuple[str | None, bytes]:
+    """The text of one registered version: (its file name, its bytes)."""
+    doc_kind: DocumentKind = choice(DocumentKind, kind, "document kind")
+    with rt.read() as session:
+        row, _ = queries.load_readonly(session, key)
+        found = session.exec(
+            select(DocumentContentRow).where(
+                col(DocumentContentRow.stream_id) == row.id,
+                col(DocumentContentRow.kind) == doc_kind.value,
+                col(DocumentContentRow.content_hash) == version.strip().lower(),
+            )
+        ).first()
+    if found is None:
+        raise NotFound(f"no {doc_kind.value} version {version[:12]!r} for {row.ref}")
+    return found.filename, found.content
+
+
+# -- decisions awaited ---------------------------------------------------------------
+def awaiting(rt: Runtime, body: str) -> list[dict[str, Any]]:
+    """Work streams whose current document awaits ``body``'s decision."""
+    code = rt.bodies.code_of(body)
+    return [
+        row
+        for row in queries.list_streams(rt, body=code)
+        if row["outstanding"] and code in row["outstanding"]["awaiting"]
+    ]
+
+
+# -- the audit log ---------------------------------------------------------------------
+def audit_events(
+    rt: Runtime,
+    *,
+    stream: str | None = None,
+    action: str | None = None,
+    actor: str | None = None,
+    body: str | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """The latest events matching every filter given, newest first."""
+    if action:
+        action = choice(Action, action, "action").value
+    body = rt.bodies.code_of(body) if body else None
+    with rt.read() as session:
+        query = select(AuditEventRow).order_by(col(AuditEventRow.seq).desc()).limit(limit)
+        if stream:
+            ref = queries.load_readonly(session, stream)[1].ref
+            query = query.where(col(AuditEventRow.stream_ref) == ref)
+        if action:
+            query = query.where(col(AuditEventRow.action) == action)
+        if actor:
+            query = query.where(col(AuditEventRow.actor) == actor)
+        if body:
+            query = query.where(col(AuditEventRow.body) == body)
+        return [queries.event_dict(e) for e in session.exec(query).all()]
+
+
+def payload_text(payload: dict[str, Any]) -> str:
+    """An event's payload on one line, for tables and CSV."""
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)

@@ -1,0 +1,61 @@
+"""The embargoed copy as its recipients reach it: the signed link each is mailed, and the
+document the link opens. Opening is no person's command (the holder of a link is not in
+the directory), but every opening is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlmodel import col, select
+
+from workflow.application.runtime import Runtime
+from workflow.domain.errors import NotFound, NotPermitted
+from workflow.domain.events import EmbargoedCopyOpened
+from workflow.store.tables import DocumentContentRow
+
+#: How long an embargo link opens the copy.
+EMBARGO_LINK_DAYS = 30
+
+
+def _serializer(rt: Runtime) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(rt.settings.secret_key.get_secret_value(), salt="embargo")
+
+
+def embargo_token(rt: Runtime, ref: str, email: str, version: str) -> str:
+    """The signed token of the link that opens ``version`` of ``ref`` for ``email``."""
+    return _serializer(rt).dumps({"ref": ref, "email": email, "version": version})
+
+
+def open_embargoed_copy(rt: Runtime, token: str) -> tuple[str, bytes]:
+    """The embargoed report for the holder of ``token``: its file name and its content.
+    Every opening is recorded in the audit trail (``embargo_accessed``)."""
+    try:
+        data: dict[str, Any] = _serializer(rt).loads(token, max_age=EMBARGO_LINK_DAYS * 86400)
+    except SignatureExpired:
+        raise NotPermitted("this embargo link has expired: ask the lead inspectorate") from None
+    except BadSignature:
+        raise NotPermitted("this embargo link is not valid") from None
+    with rt.uow() as uow:
+        ws = uow.streams.get(data["ref"])
+        if data["email"] not in {r.email for r in ws.publication.recipients}:
+            raise NotPermitted("this link's recipient is no longer on the embargo list")
+        row = uow.session.exec(
+            select(DocumentContentRow).where(
+                col(DocumentContentRow.stream_id) == uow.streams.id_of(ws.ref),
+                col(DocumentContentRow.content_hash) == data["version"],
+            )
+        ).first()
+        if row is None:
+            raise NotFound("the embargoed version's text is not stored")
+        uow.record(
+            EmbargoedCopyOpened(
+                actor=data["email"], body=None, at=rt.clock(), version=data["version"]
+            ),
+            ws.ref,
+        )
+        uow.commit()
+    return row.filename or f"{ws.ref}-{data['version'][:12]}.txt", row.content
+
+
+__all__ = ["EMBARGO_LINK_DAYS", "embargo_token", "open_embargoed_copy"]

@@ -1,0 +1,220 @@
+"""Read-only views: what stands where, what awaits whom, and what happened."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Select, func
+from sqlmodel import Session, col, select
+
+from workflow.application.inputs import choice
+from workflow.application.runtime import Runtime
+from workflow.domain import lifecycle
+from workflow.domain.audit_chain import Verification
+from workflow.domain.errors import NotFound
+from workflow.domain.guards import MoveContext
+from workflow.domain.joint_decisions import DOCUMENT_DECIDED_IN
+from workflow.domain.replay import replay
+from workflow.domain.stages import Stage
+from workflow.domain.workstream import WorkStream
+from workflow.store.audit import verify_chain
+from workflow.store.mapping import stream_from_row
+from workflow.store.tables import AuditEventRow, RecommendationRow, StreamBodyRow, WorkStreamRow
+
+
+def outstanding_decisions(ws: WorkStream) -> dict[str, Any] | None:
+    """Which bodies have yet to approve the document being decided on now, if any."""
+    kind = DOCUMENT_DECIDED_IN.get(ws.state)
+    if kind is None:
+        return None
+    doc = ws.document(kind)
+    if doc.current is None:
+        return None
+    return {
+        "document": kind.value,
+        "version": doc.current,
+        "awaiting": doc.outstanding(ws.participants),
+        "standing": {b: d.value for b, d in doc.standing().items()},
+    }
+
+
+def summary(ws: WorkStream, stream_id: int | None) -> dict[str, Any]:
+    exp = ws.expected_publication
+    return {
+        "id": stream_id,
+        "ref": ws.ref,
+        "title": ws.title,
+        "kind": ws.kind.value,
+        "state": ws.state.value,
+        "lead": ws.lead,
+        "supporting": list(ws.supporting),
+        "jurisdiction": ws.jurisdiction.value,
+        "plan": ws.plan,
+        "parent_ref": ws.parent_ref,
+        "expected_publication": exp.text if exp else None,
+        "expected_earliest": exp.earliest.isoformat() if exp and exp.earliest else None,
+        "expected_latest": exp.latest.isoformat() if exp and exp.latest else None,
+        "missing": list(ws.missing),
+        "outstanding": outstanding_decisions(ws),
+        "version": ws.version,
+    }
+
+
+def list_query(
+    state: str | None = None,
+    lead: str | None = None,
+    body: str | None = None,
+    plan: str | None = None,
+) -> Select[tuple[WorkStreamRow]]:
+    query = select(WorkStreamRow).order_by(col(WorkStreamRow.id))
+    if state:
+        query = query.where(col(WorkStreamRow.state) == state)
+    if lead:
+        query = query.where(col(WorkStreamRow.lead) == lead)
+    if plan:
+        query = query.where(col(WorkStreamRow.plan) == plan)
+    if body:
+        query = query.where(
+            col(WorkStreamRow.id).in_(
+                select(StreamBodyRow.stream_id).where(col(StreamBodyRow.body) == body)
+            )
+        )
+    return query  # type: ignore[return-value]
+
+
+def list_streams(
+    rt: Runtime,
+    *,
+    state: str | None = None,
+    lead: str | None = None,
+    body: str | None = None,
+    plan: str | None = None,
+) -> list[dict[str, Any]]:
+    if state:
+        state = choice(Stage, state, "state").value
+    lead = rt.bodies.code_of(lead) if lead else None
+    body = rt.bodies.code_of(body) if body else None
+    with rt.read() as session:
+        rows = session.execute(list_query(state, lead, body, plan)).scalars()
+        return [summary(stream_from_row(row, []), row.id) for row in rows]
+
+
+def load_readonly(session: Session, key: str) -> tuple[WorkStreamRow, WorkStream]:
+    query = select(WorkStreamRow)
+    query = (
+        query.where(col(WorkStreamRow.id) == int(key))
+        if key.isdigit()
+        else query.where(col(WorkStreamRow.ref) == key)
+    )
+    row = session.exec(query).first()
+    if row is None:
+        raise NotFound(f"no work stream {key!r}: `cjji streams list` shows the ids and refs")
+    recs = session.exec(
+        select(RecommendationRow).where(col(RecommendationRow.stream_id) == row.id)
+    ).all()
+    return row, stream_from_row(row, list(recs))
+
+
+def show_stream(rt: Runtime, key: str) -> dict[str, Any]:
+    with rt.read() as session:
+        row, ws = load_readonly(session, key)
+        children = session.exec(
+            select(WorkStreamRow.ref).where(col(WorkStreamRow.parent_ref) == ws.ref)
+        ).all()
+    ctx = MoveContext("preview", ws.lead, rt.clock())
+    snapshot = ws.snapshot()
+    moves = {
+        t.value: lifecycle.unmet_conditions(ws, t, ctx)
+        for t in lifecycle.allowed_triggers(ws.state)
+        if t not in lifecycle.AUTOMATIC_TRIGGERS
+    }
+    return {
+        **summary(ws, row.id),
+        "summary": ws.summary,
+        "priority": ws.priority.value,
+        "origin_ref": ws.origin_ref,
+        "children": list(children),
+        "paused_from": ws.paused_from.value if ws.paused_from else None,
+        "paused_seconds": ws.paused_seconds,
+        "withdrawn_reason": ws.withdrawn_reason,
+        "scoping_decision": ws.scoping_decision.value if ws.scoping_decision else None,
+        "terms_of_reference": ws.terms_of_reference.current,
+        "report": ws.report.current,
+        "recommendations": snapshot["recommendations"],
+        "fieldwork_team": list(ws.fieldwork_team),
+        "factual_accuracy": snapshot["factual_accuracy"],
+        "publication": snapshot["publication"],
+        "rating": ws.rating,
+        "moves": {t: {"possible": not unmet, "unmet": unmet} for t, unmet in moves.items()},
+        "created_at": row.created_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+    }
+
+
+def event_dict(e: AuditEventRow) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "at": e.at.isoformat(),
+        "stream": e.stream_ref,
+        "actor": e.actor,
+        "body": e.body,
+        "action": e.action,
+        "from": e.from_state,
+        "to": e.to_state,
+        "reason": e.reason,
+        "payload": json.loads(e.payload),
+        "hash": e.hash,
+    }
+
+
+def audit_log(
+    rt: Runtime, ref: str | None = None, *, limit: int = 200, action: str | None = None
+) -> list[dict[str, Any]]:
+    with rt.read() as session:
+        query = select(AuditEventRow).order_by(col(AuditEventRow.seq).desc()).limit(limit)
+        if ref is not None:
+            ref = load_readonly(session, ref)[1].ref
+            query = query.where(col(AuditEventRow.stream_ref) == ref)
+        if action:
+            query = query.where(col(AuditEventRow.action) == action)
+        return [event_dict(e) for e in reversed(session.exec(query).all())]
+
+
+def verify_audit(rt: Runtime) -> Verification:
+    with rt.read() as session:
+        return verify_chain(session)
+
+
+def _stream_events(session: Session, ref: str) -> Iterator[tuple[Any, ...]]:
+    rows = session.exec(
+        select(AuditEventRow)
+        .where(col(AuditEventRow.stream_ref) == ref)
+        .order_by(col(AuditEventRow.seq))
+    )
+    for e in rows:
+        yield (e.action, e.at, e.actor, e.body, e.to_state, e.reason, json.loads(e.payload))
+
+
+def replay_differences(rt: Runtime) -> dict[str, list[str]]:
+    """Work streams whose stored state differs from the replay of their events."""
+    differences: dict[str, list[str]] = {}
+    with rt.read() as session:
+        refs = session.exec(select(WorkStreamRow.ref).order_by(col(WorkStreamRow.id))).all()
+        for ref in refs:
+            stored = load_readonly(session, ref)[1].snapshot()
+            rebuilt = replay(_stream_events(session, ref))
+            if rebuilt is None:
+                differences[ref] = ["no events recorded"]
+                continue
+            again = rebuilt.snapshot()
+            diff = [k for k in stored if stored[k] != again.get(k)]
+            if diff:
+                differences[ref] = diff
+    return differences
+
+
+def count_streams(rt: Runtime) -> int:
+    with rt.read() as session:
+        return int(session.execute(select(func.count()).select_from(WorkStreamRow)).scalar_one())
