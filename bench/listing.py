@@ -76,8 +76,8 @@ def signed_in_client(rt: Any) -> Any:
     from fastapi.testclient import TestClient
 
     from tests.support.acting import send
-    from workflow.server import create_app
     from workflow.application.commands import SetPassword
+    from workflow.server import create_app
 
     send(rt, "admin", SetPassword(username="admin", password=PASSWORD))
     client = TestClient(create_app(rt), follow_redirects=False)

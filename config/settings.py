@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     notify_template_id: str | None = None
 
     queue: str = Field("cjji", description="the Celery queue this deployment uses")
+    broker_timeout_seconds: float = Field(
+        3, gt=0, le=60, description="the limit on each call to the broker: connect, send, read"
+    )
     outbox_lease_seconds: int = Field(60, ge=1)
     relay_every_seconds: float = Field(15, gt=0)
     task_time_limit_seconds: int = Field(120, ge=10)

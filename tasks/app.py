@@ -21,8 +21,23 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     return {
         "broker_url": settings.broker_url,
         "broker_connection_retry_on_startup": True,
-        "broker_connection_timeout": 3,
+        # Every call to the broker has a time limit (settings.broker_timeout_seconds): a
+        # broker that hangs delays a command by seconds, never forever. Publishing tries
+        # once: a message not sent stays in the outbox for the relay. A worker that loses
+        # the broker still reconnects until it is back (broker_connection_retry).
+        "broker_connection_timeout": settings.broker_timeout_seconds,
+        "broker_connection_retry": True,
         "broker_transport_options": transport_options(settings),
+        "task_publish_retry": False,
+        "task_publish_retry_policy": {
+            "max_retries": 0,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.2,
+            "timeout": settings.broker_timeout_seconds,
+        },
+        "redis_socket_timeout": settings.broker_timeout_seconds,
+        "redis_socket_connect_timeout": settings.broker_timeout_seconds,
         "task_default_queue": settings.queue,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
@@ -53,8 +68,18 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 
 def transport_options(settings: Settings) -> dict[str, Any]:
     if settings.broker_url.startswith(("redis://", "rediss://")):
-        # Longer than any task may run: a running task is never handed to a second worker.
-        return {"visibility_timeout": settings.visibility_timeout, "socket_connect_timeout": 3}
+        limit = settings.broker_timeout_seconds
+        return {
+            # Longer than any task may run: a running task is never handed to a second worker.
+            "visibility_timeout": settings.visibility_timeout,
+            # Redis accepts connections in the kernel even when the server is hung: without
+            # a read limit the first command would wait forever.
+            "socket_connect_timeout": limit,
+            "socket_timeout": limit,
+            # Getting a channel to publish on: one attempt, not retries until the budget of
+            # broker_connection_timeout runs out. Workers reconnect by their own loop.
+            "max_retries": 0,
+        }
     return {}  # the embedded SQLite broker passes these to create_engine, which takes none
 
 

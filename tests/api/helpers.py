@@ -10,11 +10,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.support.acting import send
-from workflow.server import create_app
 from workflow.application.authentication import IssuedToken
 from workflow.application.commands import CreateToken, ImportProgramme, SetPassword
 from workflow.application.principal import Actor, engine_principal
 from workflow.bootstrap import Runtime
+from workflow.server import create_app
 
 PROGRAMME = Path(__file__).resolve().parents[2] / "config/programmes/cjji-2021-23.yaml"
 PASSWORD = "correct horse battery staple"

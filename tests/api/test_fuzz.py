@@ -26,8 +26,8 @@ from config.settings import Settings
 from tests.api.helpers import app_for, token_for
 from tests.integration.walk import create as create_stream
 from tests.integration.walk import to_signoff
-from workflow.server import create_app
 from workflow.bootstrap import Runtime
+from workflow.server import create_app
 
 EXAMPLES = int(os.environ.get("CJJI_FUZZ_EXAMPLES", "15"))
 CHECKS = [

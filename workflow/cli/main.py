@@ -5,11 +5,13 @@ from __future__ import annotations
 import sys
 
 import pydantic
+import sqlalchemy.exc
 import typer
 
 from workflow.cli import access, admin, deadlines, records, report, service, streams, users
-from workflow.cli.output import exit_code_for
+from workflow.cli.output import EXIT_UNAVAILABLE, database_trouble, exit_code_for
 from workflow.domain.errors import WorkflowError
+from workflow.domain.safe_text import escape
 
 app = typer.Typer(
     help="cjji-workflow: the workflow engine for criminal justice joint inspections.",
@@ -46,13 +48,22 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except WorkflowError as error:
-        sys.stderr.write(f"cjji: error: {error}\n")
+        _error(str(error))
         sys.exit(exit_code_for(error))
+    except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError) as error:
+        _error(database_trouble(error))  # the server is down, refuses us, or went away
+        sys.exit(EXIT_UNAVAILABLE)
+    except OSError as error:
+        if error.filename is None:  # not a file's problem: a bug, shown with its traceback
+            raise
+        # A directory where a file was expected, a file not there or not readable.
+        _error(f"cannot read {error.filename}: {error.strerror or error}")
+        sys.exit(2)
     except pydantic.ValidationError as error:  # a CJJI_* setting with a bad value
         problems = "; ".join(
             f"CJJI_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()
         )
-        sys.stderr.write(f"cjji: error: bad setting: {problems}\n")
+        _error(f"bad setting: {problems}")
         sys.exit(2)
     except typer.Abort:
         sys.stderr.write("cjji: aborted\n")
@@ -63,9 +74,14 @@ def main() -> None:
             sys.exit(0)
         ctx = getattr(error, "ctx", None)
         hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
-        sys.stderr.write(f"cjji: error: {_message(error)}{hint}\n")
+        _error(f"{_message(error)}{hint}")
         sys.exit(getattr(error, "exit_code", 2))
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _error(message: str) -> None:
+    """One line on stderr; what came from outside is shown escaped, never obeyed."""
+    sys.stderr.write(f"cjji: error: {escape(message)}\n")
 
 
 def _message(error: Exception) -> str:

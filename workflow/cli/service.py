@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -93,21 +97,27 @@ def run(
             access.demo_sign_in(directory_usernames(PEOPLE), who)
         return
     settings = get_settings()
-    children = [
-        # Warnings and errors only: the sign-in printed below stays on the screen.
-        subprocess.Popen(
-            celery_argv("worker", pool="threads", concurrency=2, loglevel="WARNING", quiet=True)
-        ),
-        subprocess.Popen(celery_argv("beat", loglevel="WARNING", quiet=True)),
-    ]
-    say(
-        f"engine running: database {settings.database_url}, broker {settings.broker_url}; "
-        "Ctrl-C stops it"
-    )
-    if demo:  # printed last, just before the server starts, so that it is seen
-        access.demo_sign_in(directory_usernames(PEOPLE), who)
+    # SIGTERM and SIGINT end the command through `finally`, which stops the children. The
+    # web server takes both signals while it runs, shuts down, then raises the signal
+    # again: without a handler of ours the process would die there and leave them running.
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, _exit_on_signal)
+    children: list[subprocess.Popen[bytes]] = []
     try:
-        access.serve_web()  # in the foreground until Ctrl-C
+        # Warnings and errors only: the sign-in printed below stays on the screen.
+        children.append(
+            _child(
+                celery_argv("worker", pool="threads", concurrency=2, loglevel="WARNING", quiet=True)
+            )
+        )
+        children.append(_child(celery_argv("beat", loglevel="WARNING", quiet=True)))
+        say(
+            f"engine running: database {settings.database_url}, broker {settings.broker_url}; "
+            "Ctrl-C stops it"
+        )
+        if demo:  # printed last, just before the server starts, so that it is seen
+            access.demo_sign_in(directory_usernames(PEOPLE), who)
+        access.serve_web()  # in the foreground until Ctrl-C or SIGTERM
     finally:
         _stop(children)
 
@@ -118,12 +128,48 @@ def directory_usernames(path: Path) -> list[str]:
     return [entry["username"] for entry in yaml.safe_load(path.read_text(encoding="utf-8"))]
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+#: How long the worker may take to finish its tasks (a warm shutdown) before it is killed;
+#: a task cut short is not lost: its message was not acknowledged.
+STOP_GRACE_SECONDS = 20.0
+
+
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _child(argv: list[str]) -> subprocess.Popen[bytes]:
+    """A child in a process group of its own, so that `_stop` reaches its children too
+    (a prefork pool) and a terminal's Ctrl-C reaches only `cjji run`, which stops it."""
+    return subprocess.Popen(argv, start_new_session=True)
+
+
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each child's process group, wait, then SIGKILL whatever is left of it."""
+    for stop_signal in STOP_SIGNALS:  # stopping is not interrupted by a second Ctrl-C
+        signal.signal(stop_signal, signal.SIG_IGN)
     for child in children:
-        if child.poll() is None:
-            child.terminate()
+        _signal_group(child.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    while time.monotonic() < deadline and not all(_exited(c) for c in children):
+        time.sleep(0.1)
     for child in children:
-        try:
-            child.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            child.kill()
+        # Also when the leader has exited: a pool process it left behind is still in the
+        # group. The leader is not reaped yet, so its id cannot name another group.
+        _signal_group(child.pid, signal.SIGKILL)
+        child.wait()
+
+
+def _exited(child: subprocess.Popen[bytes]) -> bool:
+    """Whether the child has exited, leaving it unreaped (its process group id stays ours)."""
+    if child.returncode is not None:
+        return True
+    try:
+        return os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group has gone
+        os.killpg(pgid, signum)

@@ -12,9 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
+
+from workflow.domain.errors import InvalidInput
+
+#: The databases the engine runs on, as the scheme of a URL says them.
+SUPPORTED = "sqlite:///PATH or postgresql://USER@HOST:PORT/NAME"
+_SCHEMES = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
+#: Seconds to wait for PostgreSQL to accept a connection (the default is to wait forever).
+CONNECT_TIMEOUT = 10
 
 
 def normalise_url(url: str) -> str:
@@ -25,9 +34,43 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def parse_url(url: str) -> URL:
+    """The URL of a supported database; :class:`InvalidInput` (no password) if it is not."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except (ArgumentError, ValueError):
+        raise InvalidInput(
+            f"the database URL {_without_password(url)!r} is not a URL: expected {SUPPORTED}"
+        ) from None
+    if parsed.drivername not in _SCHEMES:
+        raise InvalidInput(
+            f"the database URL {shown_url(url)} names {parsed.get_backend_name()!r}, "
+            f"which is not supported: use {SUPPORTED}"
+        )
+    return parsed
+
+
+def shown_url(url: str) -> str:
+    """The URL as configured, for messages: without its password."""
+    try:
+        return make_url(url)._replace(password=None).render_as_string(hide_password=False)
+    except (ArgumentError, ValueError):
+        return _without_password(url)
+
+
+def _without_password(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not (sep and at):
+        return url
+    return f"{scheme}://{userinfo.split(':', 1)[0]}@{host}"
+
+
 def make_engine(url: str, *, writer: bool = True, **kwargs: Any) -> Engine:
+    parse_url(url)
     url = normalise_url(url)
     if not url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {"connect_timeout": CONNECT_TIMEOUT})
         return create_engine(url, pool_pre_ping=True, **kwargs)
     database = make_url(url).database
     if database and database != ":memory:":
