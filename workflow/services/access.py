@@ -21,13 +21,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from workflow.adapters.passwords import password_hasher
 from workflow.bootstrap import Runtime
 from workflow.domain.errors import InvalidInput, NotFound, NotPermitted, WorkflowError
 from workflow.domain.events import Action, DomainEvent
@@ -52,7 +52,7 @@ MOVERS = frozenset({Role.INSPECTOR, Role.CHIEF_INSPECTOR})
 DEMO_PASSWORD = "cjji-demo-2021"  # noqa: S105 - a documented demo value, refused in production
 
 _ROLE_NAMES = frozenset(r.value for r in Role)
-_hasher = PasswordHasher()
+_hasher = password_hasher()
 # Verified against when a username is unknown, so that a wrong name takes as long as a
 # wrong password and timing tells nobody which usernames exist.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
