@@ -40,7 +40,9 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = Field(60, ge=1)
     relay_every_seconds: float = Field(15, gt=0)
     task_time_limit_seconds: int = Field(120, ge=10)
-    sweep_every_seconds: int = Field(300, ge=10)
+    sweep_every_seconds: int = Field(300, ge=1)
+    # The shortest sweep interval accepted; the test suite lowers it to run sweeps faster.
+    sweep_min_interval_seconds: int = Field(10, ge=1)
     # Fault injection for the reliability tests: a task sleeps this long before sending.
     fault_pause_before_send: float = Field(0, ge=0)
 
@@ -53,6 +55,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
+        if self.sweep_every_seconds < self.sweep_min_interval_seconds:
+            raise ValueError(
+                f"CJJI_SWEEP_EVERY_SECONDS must be at least {self.sweep_min_interval_seconds}"
+            )
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'cjji.sqlite3'}"
         if not self.broker_url:

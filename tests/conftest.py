@@ -7,6 +7,8 @@ the tests that need it are skipped with a message saying how to start it.
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,6 +22,10 @@ from config.settings import Settings
 from workflow.bootstrap import Runtime, bootstrap
 from workflow.store.db import engine_for
 from workflow.store.migrate import upgrade
+
+# Cheap Argon2 parameters for every hash the tests make: the services, imported after this
+# file by the test modules, read it once (see workflow/adapters/passwords.py).
+os.environ["CJJI_PASSWORD_HASHING"] = "fast"
 
 PG_ADMIN_URL = os.environ.get("CJJI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = bool(os.environ.get("CI"))
@@ -100,11 +106,26 @@ def runtime_for(url: str, clock: Clock, tmp_path: Path) -> Runtime:
     return bootstrap(settings, clock=clock)
 
 
-@pytest.fixture
-def sqlite_rt(tmp_path: Path, clock: Clock) -> Runtime:
-    url = f"sqlite:///{tmp_path / 'cjji.sqlite3'}"
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with every migration applied, made once per session (per xdist worker)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    url = f"sqlite:///{path}"
     upgrade(engine_for(url))
-    return runtime_for(url, clock, tmp_path)
+    engine_for(url).dispose()
+    # Fold the write-ahead log into the file, so that the file alone is the whole database.
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=DELETE")
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def sqlite_rt(sqlite_template: Path, tmp_path: Path, clock: Clock) -> Runtime:
+    """A migrated SQLite database of the test's own: a copy of the session's template."""
+    database = tmp_path / "cjji.sqlite3"
+    shutil.copy(sqlite_template, database)
+    return runtime_for(f"sqlite:///{database}", clock, tmp_path)
 
 
 @pytest.fixture

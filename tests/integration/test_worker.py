@@ -12,26 +12,67 @@ from tests.integration.walk import BODIES, approve_all, create, signatory, to_si
 from tests.support.acting import send
 from tests.support.deployment import Deployment
 from tests.support.deployment import deployment as make_deployment
-from tests.support.processes import REDIS_URL, redis_reachable
+from tests.support.processes import (
+    REDIS_URL,
+    CeleryProcess,
+    redis_reachable,
+    running,
+    service_env,
+)
 from tests.support.smtp import MailCatcher
 from workflow.application.commands import FireTrigger, RecordDecision, RegisterDocument
 from workflow.application.queries import streams as queries
 from workflow.domain.stages import Stage
 
-pytest_plugins = ["tests.support.fixtures_smtp"]
+LEASE = 5  # seconds: the outbox lease the worker and the tests' runtimes share
+
+
+@pytest.fixture(scope="module")
+def shared_worker(
+    pg_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[CeleryProcess, MailCatcher, Path, str]]:
+    """One real worker (and SMTP server) for this module's tests, per xdist worker: none of
+    them stops it, and each starts from wiped tables and an empty mailbox."""
+    if not redis_reachable():
+        service_missing("Redis", REDIS_URL)
+    data_dir = tmp_path_factory.mktemp("shared-worker")
+    with MailCatcher() as mail:
+        env = service_env(
+            pg_database,
+            data_dir,
+            broker_url=REDIS_URL,
+            mail_channel="smtp",
+            smtp_port=mail.port,
+            outbox_lease_seconds=LEASE,
+        )
+        with running("worker", env) as worker:
+            yield worker, mail, data_dir, env["CJJI_QUEUE"]
 
 
 @pytest.fixture
 def deployment(
-    pg_database: str, tmp_path: Path, clock: Clock, mail_catcher: MailCatcher
+    pg_database: str,
+    clock: Clock,
+    shared_worker: tuple[CeleryProcess, MailCatcher, Path, str],
 ) -> Iterator[Deployment]:
-    if not redis_reachable():
-        service_missing("Redis", REDIS_URL)
-    with make_deployment(pg_database, tmp_path, clock, mail_catcher, broker_url=REDIS_URL) as dep:
+    worker, mail, data_dir, queue = shared_worker
+    with make_deployment(
+        pg_database,
+        data_dir,
+        clock,
+        mail,
+        broker_url=REDIS_URL,
+        lease_seconds=LEASE,
+        queue=queue,
+    ) as dep:
         wipe(dep.rt)
-        dep.start_worker()
-        yield dep
-        wipe(dep.rt)
+        mail.clear()
+        dep.workers.append(worker)  # its output is shown when a drain times out
+        try:
+            yield dep
+        finally:
+            dep.workers.remove(worker)  # the next test uses it: not stopped here
+            wipe(dep.rt)
 
 
 def recipients(mail: MailCatcher) -> list[str]:

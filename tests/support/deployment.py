@@ -74,11 +74,15 @@ def deployment(
     *,
     broker_url: str,
     lease_seconds: int = 5,
+    queue: str | None = None,
     **settings: Any,
 ) -> Iterator[Deployment]:
+    """A deployment's runtime and environment; ``queue`` joins the one a shared worker
+    already reads (otherwise the deployment gets a queue of its own)."""
     env = service_env(
         database_url,
         data_dir,
+        queue=queue,
         broker_url=broker_url,
         mail_channel="smtp",
         smtp_port=mail.port,

@@ -47,6 +47,8 @@ def service_env(
             "CJJI_DATA_DIR": str(data_dir),
             "CJJI_QUEUE": queue or f"cjji-test-{uuid.uuid4().hex[:8]}",
             "CJJI_ENVIRONMENT": "test",
+            # Cheap Argon2 parameters, as in the test process (workflow/adapters/passwords.py).
+            "CJJI_PASSWORD_HASHING": "fast",
             "PYTHONPATH": str(ROOT),
         }
     )

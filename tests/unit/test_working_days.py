@@ -214,3 +214,42 @@ def test_london_date_follows_british_summer_time() -> None:
 def test_london_date_refuses_naive_datetimes() -> None:
     with pytest.raises(ValueError, match="naive"):
         london_date(datetime(2021, 3, 28, 23, 30))
+
+
+# England and Wales' bank holidays next year, as published on GOV.UK: a pinned `holidays`
+# upgrade that changed any of them would fail here before it moved a deadline.
+BANK_HOLIDAYS_2027 = [
+    date(2027, 1, 1),  # New Year's Day, Friday
+    date(2027, 3, 26),  # Good Friday
+    date(2027, 3, 29),  # Easter Monday
+    date(2027, 5, 3),  # Early May bank holiday
+    date(2027, 5, 31),  # Spring bank holiday
+    date(2027, 8, 30),  # Summer bank holiday
+    date(2027, 12, 27),  # Christmas Day (substitute day: the 25th is a Saturday)
+    date(2027, 12, 28),  # Boxing Day (substitute day: the 26th is a Sunday)
+]
+
+
+@pytest.mark.parametrize(
+    "jurisdiction", [Jurisdiction.ENGLAND, Jurisdiction.WALES, Jurisdiction.ENGLAND_AND_WALES]
+)
+def test_the_2027_bank_holidays_of_england_and_wales_are_pinned(
+    jurisdiction: Jurisdiction,
+) -> None:
+    calendar = calendar_for(jurisdiction)
+    listed = calendar.holidays_between(date(2027, 1, 1), date(2027, 12, 31))
+    assert [day for day, _ in listed if day.weekday() < 5] == BANK_HOLIDAYS_2027
+    assert not any(calendar.is_working_day(day) for day in BANK_HOLIDAYS_2027)
+    # 261 weekdays in 2027, less the eight bank holidays
+    assert calendar.working_days_between(date(2026, 12, 31), date(2027, 12, 31)) == 253
+    # From Christmas Eve (a Friday) the next working day skips the weekend and both
+    # substitute days.
+    assert calendar.add_working_days(date(2027, 12, 24), 1) == date(2027, 12, 29)
+
+
+def test_the_holidays_package_itself_lists_the_2027_bank_holidays_of_england_and_wales() -> None:
+    import holidays
+
+    for subdivision in ("ENG", "WLS"):
+        listed = holidays.country_holidays("GB", subdiv=subdivision, years=2027)
+        assert sorted(day for day in listed if day.weekday() < 5) == BANK_HOLIDAYS_2027

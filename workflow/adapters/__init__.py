@@ -1,0 +1,1 @@
+"""Small adapters to third-party libraries, configured in one place."""

@@ -16,16 +16,17 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from workflow.adapters.passwords import password_hasher
 from workflow.application.commands import RecordDecision
 from workflow.application.inputs import choice
 from workflow.application.principal import Actor, Principal
@@ -47,10 +48,15 @@ MIN_PASSWORD_LENGTH = 12
 #: The demonstration password, set only by `cjji run --demo` outside production.
 DEMO_PASSWORD = "cjji-demo-2021"  # noqa: S105 - a documented demo value, refused in production
 
-_hasher = PasswordHasher()
-# Verified against when a username is unknown, so that a wrong name takes as long as a
-# wrong password and timing tells nobody which usernames exist.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+_hasher = password_hasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when a username is unknown, so that a wrong name takes as long as
+    a wrong password and timing tells nobody which usernames exist. Made on first use, not
+    at import: every `cjji` command would pay for it otherwise."""
+    return _hasher.hash(secrets.token_hex(16))
 
 
 class Unauthenticated(WorkflowError):
@@ -124,7 +130,7 @@ def new_token() -> tuple[str, str, str]:
 
 def _verify(stored: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+        return _hasher.verify(stored or _dummy_hash(), password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
