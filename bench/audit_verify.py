@@ -1,6 +1,6 @@
 """Audit verification over 1M events, in events per second.
 
-Measured: :func:`workflow.services.queries.verify_audit` (what ``cjji audit verify``
+Measured: :func:`workflow.application.queries.streams.verify_audit` (what ``cjji audit verify``
 runs: the head row, every event streamed in ``seq`` order in keyset-paginated batches,
 each link's sha256 recomputed and compared) over a chain of 1,000,000 events (20,000 with
 ``--quick``). The chain is generated beforehand with the real

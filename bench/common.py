@@ -192,9 +192,9 @@ def columns_of(conn: psycopg.Connection[Any], table: str) -> list[str]:
 def clone_stream(
     url: str, template_ref: str, refs: Sequence[str], *, deadlines: bool = False
 ) -> None:
-    """Copy work stream ``template_ref`` (made through the services, so valid) as ``refs``:
+    """Copy work stream ``template_ref`` (made through the bus, so valid) as ``refs``:
     its row and its bodies, and with ``deadlines`` its deadline rows. Thousands of work
-    streams in a second, where the services would take minutes."""
+    streams in a second, where the bus would take minutes."""
     with psycopg.connect(plain_url(url)) as conn:
         template = conn.execute(
             "SELECT id FROM work_stream WHERE ref = %s", (template_ref,)
@@ -231,7 +231,7 @@ def clone_stream(
             )
 
 
-# -- work streams made through the services -------------------------------------------------
+# -- work streams made through the bus -------------------------------------------------
 PEOPLE = ROOT / "config" / "people.demo.yaml"
 LEAD_NAME, LEAD_BODY = "Ann Lead", "HMIPROBATION"
 BODIES = ("HMIPROBATION", "HMIPRISONS", "HMICFRS")
@@ -248,7 +248,7 @@ def seed_people(rt: Any) -> None:
 
 def make_stream(rt: Any, ref: str, stage: str = "scoping") -> None:
     """A review led by HMI Probation with HMI Prisons and HMICFRS, walked by the real
-    services to ``stage`` (one of :data:`STAGES`; "drafted" is drafting with a draft report
+    bus to ``stage`` (one of :data:`STAGES`; "drafted" is drafting with a draft report
     registered, ready for ``submit_for_signoff``). Needs :func:`seed_people` first."""
     from workflow.application.principal import Actor
 

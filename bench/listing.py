@@ -2,13 +2,13 @@
 SQL query.
 
 Measured, on 10,000 work streams (2,000 with ``--quick``) made by copying work streams
-walked through the real services (60 % in scoping, 20 % in fieldwork and 20 % in joint
+walked through the real bus (60 % in scoping, 20 % in fieldwork and 20 % in joint
 sign-off with their decisions outstanding; each with its open deadlines):
 
-- ``streams list --json``: :func:`workflow.services.queries.list_streams` (what
+- ``streams list --json``: :func:`workflow.application.queries.streams.list_streams` (what
   ``cjji streams list --json`` calls: the ORM query, each row mapped to a ``WorkStream``
   and summarised) and the JSON the command prints;
-- the overview: :func:`workflow.services.progress.overview` (the list, each work stream's
+- the overview: :func:`workflow.application.queries.progress.overview` (the list, each work stream's
   next deadline, overdue flags and the bodies awaited), which the API and the page read;
 - the overview page: ``GET /programme`` through the FastAPI app (Starlette's test client,
   signed in as the administrator), the HTML of every row.

@@ -28,7 +28,7 @@ minutes. Every tenth work stream delivered keeps the delivery path in the measur
 the same share at both sizes, so a leak per delivery would grow 100-fold as a leak per
 swept work stream would.
 
-Set-up is bulk SQL: the work streams are clones of one made through the services, the
+Set-up is bulk SQL: the work streams are clones of one made through the bus, the
 deadlines are inserted with ``INSERT … SELECT``, not due, and each batch is made due just
 before its sweep.
 """

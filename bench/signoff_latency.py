@@ -9,7 +9,7 @@ subprocess (``bench.worker_app``, prefork, 2 processes: the project's tasks unch
 taking them, and each request task loading its row and work stream, rendering the request
 for the body's signatory and deputy, writing each as an ``.eml`` file (the file channel,
 the embedded default: no SMTP server), recording each delivery with its audit event, and
-marking the row done. The work streams are clones of one walked by the real services to
+marking the row done. The work streams are clones of one walked by the real bus to
 "drafting with a draft report registered"; ``submit_for_signoff`` goes through the real
 service.
 
@@ -149,17 +149,21 @@ def _seed(rt: Any, url: str, refs: list[str]) -> None:
 
 #: Where a request task spends its time: (label, file, function) of cProfile entries.
 PROFILED_CALLS = (
-    ("whole request task: delivery.deliver", "workflow/services/delivery.py", "deliver"),
-    ("load the work stream", "workflow/services/queries.py", "load_readonly"),
-    ("compose: people, messages rendered", "workflow/services/delivery.py", "_decision_message"),
+    ("whole request task: delivery.deliver", "workflow/application/jobs/delivery.py", "deliver"),
+    ("load the work stream", "workflow/application/queries/streams.py", "load_readonly"),
+    (
+        "compose: people, messages rendered",
+        "workflow/application/jobs/delivery.py",
+        "_decision_message",
+    ),
     (
         "send + record each message, a commit each (the last marks the row done)",
-        "workflow/services/delivery.py",
+        "workflow/application/jobs/delivery.py",
         "_send_once",
     ),
     ("  of which writing the .eml files", "workflow/notifications/channels.py", "send"),
     ("  of which the audit chain", "workflow/store/audit.py", "append_events"),
-    ("  of which marking the row done", "workflow/services/delivery.py", "_mark_done"),
+    ("  of which marking the row done", "workflow/application/jobs/delivery.py", "_mark_done"),
     ("Session.commit: flush of the rows, COMMIT", "sqlalchemy/orm/session.py", "commit"),
     ("waiting for PostgreSQL (psycopg wait)", "psycopg/connection.py", "wait"),
 )
@@ -167,7 +171,7 @@ PROFILED_CALLS = (
 
 def _profile(rt: Any, lead: Any, refs: list[str]) -> dict[str, Any]:
     """Move ``refs`` to joint sign-off without publishing, then do their request tasks'
-    work (:func:`workflow.services.delivery.deliver`) here, with no broker and no worker
+    work (:func:`workflow.application.jobs.delivery.deliver`) here, with no broker and no worker
     process: what the task itself costs. Half the tasks are timed bare (the median, in
     ms), the other half under cProfile (ms per task by part; cProfile inflates them)."""
     import cProfile

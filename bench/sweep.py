@@ -11,7 +11,7 @@ Baseline: the bare indexed ``SELECT`` of the due deadlines through psycopg, in t
 run. The figure that matters is how the sweep's time grows from 1k to 100k open work
 streams: target, at most 2× (its cost follows what is due, not how many work streams
 there are). Set-up is bulk SQL (the work stream row cloned, deadlines by ``COPY``), not
-the services, to keep it quick.
+the bus, to keep it quick.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Transitions on PostgreSQL: the service layer against a raw psycopg loop.
 
-Measured: ``streams.fire_trigger(rt, actor, ref, "pause" | "resume")`` through the real
-service (row loaded ``SELECT … FOR UPDATE``, permission and guards, the ``transitions``
-machine, reactions writing the ``cjji.notify_team`` outbox row and asking the deadline
+Measured: ``rt.handle(FireTrigger(key=ref, trigger="pause" | "resume"), who)`` through the
+real bus (row loaded ``SELECT … FOR UPDATE``, the policy, guards, the ``transitions``
+machine, event handlers writing the ``cjji.notify_team`` outbox row and asking the deadline
 ledger, the version-checked save, the audit event chained under the ``audit_head`` lock,
 one commit), alternately on each of a set of work streams, at 1 and at 8 concurrent
 clients (threads, each on its own pooled connection, on distinct work streams).
@@ -307,11 +307,17 @@ def run(quick: bool = False) -> list[Figure]:
 
 #: Where a service transition spends its time: (label, file, function) of cProfile entries.
 PROFILED = (
-    ("whole transition", "workflow/services/streams.py", "fire_trigger"),
+    ("whole transition: the bus", "workflow/application/messagebus.py", "handle"),
+    (
+        "policy: load the row locked, who leads it",
+        "workflow/application/subjects.py",
+        "relation_of",
+    ),
+    ("the handler", "workflow/application/handlers/streams.py", "fire_trigger"),
     ("load: SELECT … FOR UPDATE, recommendations, row → aggregate", "store/repository.py", "get"),
     ("guards and the transitions machine", "workflow/domain/lifecycle.py", "fire"),
-    ("reactions: outbox row, deadline ledger", "workflow/services/reactions.py", "react"),
-    ("  of which the deadline ledger's three reads", "workflow/services/deadlines.py", "on_events"),
+    ("event: the team's outbox row", "workflow/application/handlers/reactions.py", "notify_team"),
+    ("event: the deadline ledger", "workflow/application/handlers/deadline_events.py", "on_moved"),
     ("save: version check, aggregate → row", "workflow/store/repository.py", "save"),
     ("audit: head lock, hash, event row", "workflow/store/audit.py", "append_events"),
     ("Session.commit: flush of the rows, COMMIT", "sqlalchemy/orm/session.py", "commit"),
