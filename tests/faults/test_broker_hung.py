@@ -21,6 +21,7 @@ from tests.support.redis_server import PrivateRedis
 from workflow.store.db import normalise_url
 
 PROGRAMME = ROOT / "config/programmes/cjji-2021-23.yaml"
+PEOPLE = ROOT / "config/people.demo.yaml"
 #: What the command may take with the broker hung: start-up on a loaded machine plus
 #: CJJI_BROKER_TIMEOUT_SECONDS (3). Before every broker call had a limit it never returned.
 BUDGET = 40.0
@@ -63,7 +64,11 @@ def test_a_change_with_the_broker_hung_commits_and_leaves_its_messages_for_the_r
     database_url: str, tmp_path: Path, hung_broker: PrivateRedis
 ) -> None:
     env = service_env(database_url, tmp_path, broker_url=hung_broker.url, outbox_lease_seconds=1)
-    for args in (("db", "upgrade"), ("programme", "import", str(PROGRAMME))):
+    for args in (
+        ("db", "upgrade"),
+        ("users", "load", str(PEOPLE)),
+        ("programme", "import", str(PROGRAMME), "--actor", "admin"),
+    ):
         done = cjji(env, *args)
         assert done.returncode == 0, done.stderr
     engine = create_engine(normalise_url(database_url))
@@ -80,7 +85,7 @@ def test_a_change_with_the_broker_hung_commits_and_leaves_its_messages_for_the_r
     started = time.monotonic()
     fired = cjji(
         env, "streams", "fire", "mental-health", "pause", "--reason", "broker test",
-        "--actor", "a.lead", "--body", "HMI Probation",
+        "--actor", "lead.hmiprobation",
     )  # fmt: skip
     took = time.monotonic() - started
     assert fired.returncode == 0, fired.stderr

@@ -43,8 +43,11 @@ def programme_import(
     """Validate the whole file, then import it in one go (nothing if any entry is bad).
     An administrator imports it."""
     rt = runtime()
-    if not file.exists():  # said before who may import: a wrong path is the first thing to fix
+    # Said before who may import: a wrong path is the first thing to fix.
+    if not file.exists():
         raise InvalidInput(f"no such file: {file}")
+    if file.is_dir():
+        raise InvalidInput(f"cannot read {file}: Is a directory")
     result: ImportResult = rt.handle(ImportProgramme(path=file), cli_principal(actor, body))
     show_import(result, as_json)
 
