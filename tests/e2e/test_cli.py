@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,41 @@ def cjji(database_url: str, tmp_path: Path) -> Cjji:
     return run
 
 
+@pytest.fixture
+def cjji_in_process(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Cjji]:
+    """The same ``cjji`` entry point, its parsing, output and exit codes, called in this
+    process: for the long walk, whose sixty-odd commands would otherwise each pay for an
+    interpreter and its imports. The other tests here start real processes."""
+    from config.settings import get_settings
+    from workflow.cli import main as cli_main
+    from workflow.cli import output
+
+    monkeypatch.setenv("CJJI_DATABASE_URL", database_url)
+    monkeypatch.setenv("CJJI_DATA_DIR", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
+        output.runtime.cache_clear()  # each command starts afresh, as a process would
+        get_settings.cache_clear()
+        out, err = io.StringIO(), io.StringIO()
+        monkeypatch.setattr(sys, "argv", ["cjji", *args])
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                cli_main.main()
+                code = 0
+            except SystemExit as stop:
+                code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+        done = subprocess.CompletedProcess(["cjji", *args], code, out.getvalue(), err.getvalue())
+        assert code == expect, (args, code, done.stdout, done.stderr)
+        return done
+
+    yield run
+    output.runtime.cache_clear()
+    get_settings.cache_clear()
+
+
 def as_json(done: subprocess.CompletedProcess[str]) -> Any:
     return json.loads(done.stdout)
 
@@ -69,10 +106,13 @@ def test_a_newcomer_imports_the_programme_and_lists_it_with_correct_leads(cjji: 
     assert "racial-disproportionality" in human and "mappa" not in human
 
 
-# The long walk runs on SQLite only: PostgreSQL runs the same services in the integration
-# tests, and each command here is a process start.
+# The long walk runs on SQLite only: PostgreSQL runs the same handlers in the integration
+# tests. It calls the entry point in this process (see cjji_in_process).
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_a_work_stream_walks_the_whole_lifecycle_from_the_cli(cjji: Cjji, tmp_path: Path) -> None:
+def test_a_work_stream_walks_the_whole_lifecycle_from_the_cli(
+    cjji_in_process: Cjji, tmp_path: Path
+) -> None:
+    cjji = cjji_in_process
     cjji("db", "upgrade")
     cjji("users", "load", str(PEOPLE))
     cjji(
