@@ -30,7 +30,9 @@ from workflow.domain.bodies import BodyRegistry
 from workflow.domain.errors import InvalidInput, UnknownBody
 from workflow.domain.stages import TERMINAL_STAGES, Priority, WorkStreamKind
 from workflow.domain.working_days import Jurisdiction
+from workflow.domain.workstream import encode_field
 from workflow.store.tables import BusinessPlanRow
+from workflow.store.uow import UnitOfWork
 
 
 class PlanEntry(BaseModel):
@@ -58,6 +60,9 @@ class StreamEntry(BaseModel):
     expected_publication: str | None = None
     summary: str = ""
     missing: list[str] = Field(default_factory=list)
+    #: The code of an earlier plan this work stream was imported by and is carried over
+    #: from: without it, a ref another plan imported is refused.
+    carried_from: str | None = Field(default=None, pattern=REF_PATTERN.pattern)
     children: list[StreamEntry] = Field(default_factory=list)
 
     @field_validator("summary", mode="before")
@@ -90,6 +95,10 @@ class ImportResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    #: "ref: why": entries that differ from a finished work stream, which is not changed.
+    refused: list[str] = field(default_factory=list)
+    #: Whether the plan's own title or dates changed.
+    plan_updated: bool = False
 
 
 def load_programme(path: Path, bodies: BodyRegistry) -> ProgrammeFile:
@@ -158,10 +167,19 @@ def _duplicate_refs(data: Any) -> list[str]:
 def import_programme(cmd: ImportProgramme, ctx: Context) -> ImportResult:
     """Import the whole file, or nothing: it is validated before anything changes."""
     programme = load_programme(cmd.path, ctx.bodies)
-    result = ImportResult(programme.plan.code)
+    code = programme.plan.code
+    result = ImportResult(code)
     uow, actor = ctx.uow, ctx.actor
-    _upsert_plan(uow.session, programme.plan)
-    for entry, parent in _flatten(programme.work_streams):
+    entries = _flatten(programme.work_streams)
+    problems = _conflicts(uow, code, entries)
+    if problems:
+        raise InvalidInput(
+            f"{cmd.path}: {len(problems)} error(s): "
+            + "; ".join(problems)
+            + "; nothing was imported"
+        )
+    result.plan_updated = _upsert_plan(uow.session, programme.plan)
+    for entry, parent in entries:
         fields = _fields(entry)
         if not uow.streams.exists(entry.ref):
             ws = new_stream(
@@ -170,7 +188,7 @@ def import_programme(cmd: ImportProgramme, ctx: Context) -> ImportResult:
                 ref=entry.ref,
                 title=entry.title,
                 kind=entry.kind.value,
-                plan=programme.plan.code,
+                plan=code,
                 parent_ref=parent,
                 **fields,
             )
@@ -178,17 +196,67 @@ def import_programme(cmd: ImportProgramme, ctx: Context) -> ImportResult:
             result.created.append(entry.ref)
             continue
         ws = uow.streams.get(entry.ref)
+        values = clean_fields(ctx.bodies, {"title": entry.title, **fields})
         if ws.state in TERMINAL_STAGES:  # finished work is history: the plan cannot edit it
-            result.unchanged.append(entry.ref)
+            differ = [
+                n
+                for n, v in values.items()
+                if encode_field(n, getattr(ws, n)) != encode_field(n, v)
+            ]
+            if ws.plan != code:
+                differ.insert(0, "plan")
+            if differ:
+                result.refused.append(
+                    f"{entry.ref}: {ws.state.value}, so {', '.join(differ)} not changed"
+                )
+            else:
+                result.unchanged.append(entry.ref)
             continue
-        changes = ws.edit(
-            actor.name,
-            actor.body,
-            ctx.clock(),
-            **clean_fields(ctx.bodies, {"title": entry.title, **fields}),
-        )
-        (result.updated if changes else result.unchanged).append(entry.ref)
+        ws.check_participants_change(values["lead"], values["supporting"])
+        changed = bool(ws.edit(actor.name, actor.body, ctx.clock(), **values))
+        if ws.plan != code:  # carried over from the plan named in carried_from
+            ws.carry_to(code, actor.name, actor.body, ctx.clock())
+            changed = True
+        (result.updated if changed else result.unchanged).append(entry.ref)
     return result
+
+
+def _conflicts(
+    uow: UnitOfWork, code: str, entries: list[tuple[StreamEntry, str | None]]
+) -> list[str]:
+    """What the file says that the engine cannot apply: nothing is imported if any."""
+    problems: list[str] = []
+    for entry, parent in entries:
+        name = f"entry {entry.ref}"
+        if not uow.streams.exists(entry.ref):
+            if entry.carried_from:
+                problems.append(
+                    f"{name}: carried_from {entry.carried_from}, but no work stream "
+                    f"{entry.ref!r} exists: remove carried_from to create it"
+                )
+            continue
+        ws = uow.streams.get(entry.ref)
+        if ws.plan is not None and ws.plan != code and entry.carried_from != ws.plan:
+            problems.append(
+                f"{name}: the ref belongs to plan {ws.plan}: choose another ref, or write "
+                f"`carried_from: {ws.plan}` if this plan carries the work stream over"
+            )
+        elif entry.carried_from and entry.carried_from not in (ws.plan, code):
+            problems.append(
+                f"{name}: carried_from {entry.carried_from}, but the work stream belongs to "
+                f"plan {ws.plan or '(none)'}"
+            )
+        if ws.kind is not entry.kind:
+            problems.append(
+                f"{name}: kind is {ws.kind.value} in the engine and {entry.kind.value} in the "
+                "file: a kind cannot be changed once imported"
+            )
+        if ws.parent_ref != parent:
+            problems.append(
+                f"{name}: its parent is {ws.parent_ref or '(none)'} in the engine and "
+                f"{parent or '(none)'} in the file: a parent cannot be changed once imported"
+            )
+    return problems
 
 
 def _fields(entry: StreamEntry) -> dict[str, Any]:
@@ -203,12 +271,19 @@ def _fields(entry: StreamEntry) -> dict[str, Any]:
     }
 
 
-def _upsert_plan(session: Any, plan: PlanEntry) -> None:
-    row = session.get(BusinessPlanRow, plan.code) or BusinessPlanRow(
-        code=plan.code, title=plan.title
-    )
+def _upsert_plan(session: Any, plan: PlanEntry) -> bool:
+    """Store the plan's row; True if an existing plan's title or dates changed."""
+    row = session.get(BusinessPlanRow, plan.code)
+    if row is None:
+        session.add(
+            BusinessPlanRow(code=plan.code, title=plan.title, starts=plan.starts, ends=plan.ends)
+        )
+        return False
+    if (row.title, row.starts, row.ends) == (plan.title, plan.starts, plan.ends):
+        return False
     row.title, row.starts, row.ends = plan.title, plan.starts, plan.ends
     session.add(row)
+    return True
 
 
 HANDLERS: dict[type, Any] = {ImportProgramme: import_programme}

@@ -118,6 +118,10 @@ def edit_stream(cmd: EditWorkStream, ctx: Context) -> WorkStream:
         values["supporting"] = tuple(b for b in ws.supporting if b != values["lead"])
     if ws.state in (Stage.CLOSED, Stage.WITHDRAWN):
         raise NotPermitted(f"{ws.ref} is {ws.state.value}: it can no longer be edited")
+    if "lead" in values or "supporting" in values:
+        ws.check_participants_change(
+            values.get("lead", ws.lead), values.get("supporting", ws.supporting)
+        )
     ws.edit(ctx.actor.name, ctx.actor.body, ctx.clock(), **values)
     return ws
 
