@@ -60,6 +60,7 @@ def show_import(result: ImportResult, as_json: bool) -> None:
         "unchanged": result.unchanged,
         "refused": result.refused,
         "plan_updated": result.plan_updated,
+        "warnings": result.warnings,
     }
 
     def lines() -> None:
@@ -71,6 +72,8 @@ def show_import(result: ImportResult, as_json: bool) -> None:
         )
         for line in result.refused:
             say(f"refused: {line}")
+        for line in result.warnings:
+            say(f"warning: {line}")
 
     output(as_json, data, lines)
 

@@ -20,14 +20,26 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from workflow.application.commands import ImportProgramme
 from workflow.application.context import Context
-from workflow.application.handlers.streams import clean_fields, new_stream
-from workflow.application.inputs import REF_PATTERN
+from workflow.application.handlers.streams import (
+    check_nations,
+    clean_fields,
+    new_stream,
+    parent_problem,
+)
+from workflow.application.inputs import (
+    MAX_PLAN_BYTES,
+    MAX_PLAN_ENTRIES,
+    REF_PATTERN,
+    check_text,
+)
 from workflow.domain.bodies import BodyRegistry
 from workflow.domain.errors import InvalidInput, UnknownBody
+from workflow.domain.fuzzy_dates import parse_fuzzy_date
 from workflow.domain.stages import TERMINAL_STAGES, Priority, WorkStreamKind
 from workflow.domain.working_days import Jurisdiction
 from workflow.domain.workstream import encode_field
@@ -42,6 +54,15 @@ class PlanEntry(BaseModel):
     title: str = Field(min_length=1)
     starts: date | None = None
     ends: date | None = None
+
+    @model_validator(mode="after")
+    def _in_order(self) -> PlanEntry:
+        if self.starts and self.ends and self.starts > self.ends:
+            raise ValueError(
+                f"the plan starts on {self.starts} after it ends on {self.ends}: "
+                "swap the dates or correct one"
+            )
+        return self
 
 
 class StreamEntry(BaseModel):
@@ -88,6 +109,21 @@ class ProgrammeFile(BaseModel):
     plan: PlanEntry
     work_streams: list[StreamEntry] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _nesting(self) -> ProgrammeFile:
+        problems: list[str] = []
+        for entry in self.work_streams:
+            if entry.kind is WorkStreamKind.VISIT:
+                problems.append(f"{entry.ref}: a visit belongs under a rolling programme")
+        for entry, _parent in _flatten(self.work_streams):
+            for child in entry.children:
+                problem = parent_problem(child.kind, entry.kind)
+                if problem:
+                    problems.append(f"{child.ref}: {problem}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
 
 @dataclass
 class ImportResult:
@@ -99,16 +135,30 @@ class ImportResult:
     refused: list[str] = field(default_factory=list)
     #: Whether the plan's own title or dates changed.
     plan_updated: bool = False
+    #: "ref: …" lines a person should read: e.g. a publication date that cannot be read.
+    warnings: list[str] = field(default_factory=list)
 
 
 def load_programme(path: Path, bodies: BodyRegistry) -> ProgrammeFile:
     """Read and validate the whole file; :class:`InvalidInput` lists every problem."""
     try:
+        size = path.stat().st_size
+        if size > MAX_PLAN_BYTES:
+            raise InvalidInput(
+                f"{path} is {size} bytes: a plan file may be at most {MAX_PLAN_BYTES} bytes"
+            )
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InvalidInput(f"no such file: {path}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise InvalidInput(f"{path} is not readable YAML: {error}".replace("\n", " ")) from None
+    entries = _count_entries(data.get("work_streams") if isinstance(data, dict) else None)
+    if entries > MAX_PLAN_ENTRIES:
+        raise InvalidInput(
+            f"{path} has {entries} work stream entries: a plan file may have at most "
+            f"{MAX_PLAN_ENTRIES}, children included"
+        )
+    check_text("plan", data, f"{path}")
     problems = _duplicate_refs(data)
     try:
         programme = ProgrammeFile.model_validate(data, context={"bodies": bodies})
@@ -117,6 +167,14 @@ def load_programme(path: Path, bodies: BodyRegistry) -> ProgrammeFile:
     if problems:
         raise InvalidInput(f"{path}: {len(problems)} error(s): " + "; ".join(problems))
     return programme
+
+
+def _count_entries(entries: Any) -> int:
+    if not isinstance(entries, list):
+        return 0
+    return sum(
+        1 + (_count_entries(e.get("children")) if isinstance(e, dict) else 0) for e in entries
+    )
 
 
 def _describe(data: Any, error: Any) -> str:
@@ -181,6 +239,12 @@ def import_programme(cmd: ImportProgramme, ctx: Context) -> ImportResult:
     result.plan_updated = _upsert_plan(uow.session, programme.plan)
     for entry, parent in entries:
         fields = _fields(entry)
+        when = entry.expected_publication
+        if when and not (parsed := parse_fuzzy_date(when)).earliest and not parsed.latest:
+            result.warnings.append(
+                f"{entry.ref}: expected_publication {when!r} is not a date the engine can read: "
+                "imported as undated"
+            )
         if not uow.streams.exists(entry.ref):
             ws = new_stream(
                 ctx,
@@ -213,6 +277,8 @@ def import_programme(cmd: ImportProgramme, ctx: Context) -> ImportResult:
                 result.unchanged.append(entry.ref)
             continue
         ws.check_participants_change(values["lead"], values["supporting"])
+        lead = (values["lead"],) if values["lead"] else ()
+        check_nations(ctx.bodies, ws.ref, lead + values["supporting"], values["jurisdiction"])
         changed = bool(ws.edit(actor.name, actor.body, ctx.clock(), **values))
         if ws.plan != code:  # carried over from the plan named in carried_from
             ws.carry_to(code, actor.name, actor.body, ctx.clock())
