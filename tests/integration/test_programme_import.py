@@ -108,3 +108,60 @@ def test_an_unreadable_file_is_refused_in_one_line(rt: Runtime, tmp_path: Path) 
     assert "\n" not in str(error.value)
     with pytest.raises(InvalidInput, match="no such file"):
         import_programme(rt, IMPORTER, tmp_path / "missing.yaml")
+
+
+def _plan(path: Path, code: str, streams: str) -> Path:
+    path.write_text(
+        f"plan:\n  code: {code}\n  title: Plan {code}\n  starts: 2023-04-01\n"
+        f"  ends: 2025-03-31\nwork_streams:\n{streams}",
+        encoding="utf-8",
+    )
+    return path
+
+
+STREAM = """  - ref: {ref}
+    title: {title}
+    kind: {kind}
+    lead: HMI Probation
+    supporting: []
+{extra}"""
+
+
+def _entry(ref: str, title: str = "A review", kind: str = "review", extra: str = "") -> str:
+    return STREAM.format(ref=ref, title=title, kind=kind, extra=extra)
+
+
+def test_a_ref_of_another_plan_is_refused_naming_the_plan(rt: Runtime, tmp_path: Path) -> None:
+    import_programme(rt, IMPORTER, _plan(tmp_path / "a.yaml", "plan-a", _entry("shared")))
+    other = _plan(tmp_path / "b.yaml", "plan-b", _entry("shared", title="Overwritten"))
+    with pytest.raises(InvalidInput, match="belongs to plan plan-a") as error:
+        import_programme(rt, IMPORTER, other)
+    assert "carried_from: plan-a" in str(error.value)
+    shown = queries.show_stream(rt, "shared")
+    assert (shown["title"], shown["plan"]) == ("A review", "plan-a")
+    carried = _plan(
+        tmp_path / "c.yaml",
+        "plan-b",
+        _entry("shared", title="Carried over", extra="    carried_from: plan-a\n"),
+    )
+    result = import_programme(rt, IMPORTER, carried)
+    assert result.updated == ["shared"]
+    shown = queries.show_stream(rt, "shared")
+    assert (shown["title"], shown["plan"]) == ("Carried over", "plan-b")
+    assert queries.replay_differences(rt) == {}
+
+
+def test_a_changed_kind_is_refused_not_ignored(rt: Runtime, tmp_path: Path) -> None:
+    import_programme(rt, IMPORTER, _plan(tmp_path / "a.yaml", "plan-a", _entry("one")))
+    changed = _plan(tmp_path / "b.yaml", "plan-a", _entry("one", kind="thematic_inspection"))
+    with pytest.raises(InvalidInput, match="kind is review in the engine"):
+        import_programme(rt, IMPORTER, changed)
+    assert queries.show_stream(rt, "one")["kind"] == "review"
+
+
+def test_a_changed_plan_title_is_not_reported_unchanged(rt: Runtime, tmp_path: Path) -> None:
+    path = _plan(tmp_path / "a.yaml", "plan-a", _entry("one"))
+    import_programme(rt, IMPORTER, path)
+    assert not import_programme(rt, IMPORTER, path).plan_updated
+    path.write_text(path.read_text().replace("title: Plan plan-a", "title: Renamed"))
+    assert import_programme(rt, IMPORTER, path).plan_updated

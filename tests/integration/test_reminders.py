@@ -306,3 +306,17 @@ def test_the_sweep_reads_due_deadlines_through_its_partial_index(pg_rt: Runtime)
         connection.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(row[0] for row in connection.execute(text(f"EXPLAIN {sql}")))
     assert "ix_deadline_reminder_due" in plan, plan
+
+
+def test_a_deadline_that_opens_long_overdue_escalates_on_the_next_sweep_once(
+    rt: Runtime, clock: Clock
+) -> None:
+    # The plan's window ended on 31 May 2022: the deadline opens nine months overdue.
+    clock.now = datetime(2023, 3, 1, 9, tzinfo=UTC)
+    create_review(rt, "late", expected_publication="Spring 2022")
+    for day in days(date(2023, 3, 1), date(2023, 3, 20)):
+        for hour in (10, 17):
+            clock.now = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+            reminders.sweep(rt)
+    escalations = [s for s in sent(rt, "expected_publication") if s[0] == "escalate"]
+    assert escalations == [("escalate", "2022-05-31", "chief.hmiprobation")]

@@ -26,6 +26,11 @@ class _Collector:
         self._lock = threading.Lock()
         self._messages: list[EmailMessage] = []
         self._envelopes: list[tuple[str, tuple[str, ...]]] = []
+        #: Answer QUIT with an error, as a server that drops the line after DATA would.
+        self.fail_quit = False
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        return "421 Closing the line before saying goodbye" if self.fail_quit else "221 Bye"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = envelope.original_content or envelope.content
@@ -114,6 +119,10 @@ class MailCatcher:
 
     def clear(self) -> None:
         self._collector.clear()
+
+    def fail_quit(self, fail: bool = True) -> None:
+        """Answer QUIT with 421 after accepting each message (``smtplib`` then raises)."""
+        self._collector.fail_quit = fail
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
         """Wait until at least ``count`` messages have arrived, and return them all."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -360,3 +360,13 @@ def test_overdue_reminders_keep_coming_every_five_working_days() -> None:
 
 def test_dates_read_as_in_the_messages() -> None:
     assert d.long_date(date(2023, 1, 5)) == "Thursday 5 January 2023"
+
+
+def test_a_deadline_that_opens_past_its_escalation_day_escalates_on_the_day_it_opens() -> None:
+    opened = date(2023, 3, 1)  # due 5 January, escalation due 12 January: long gone
+    first = d.next_reminder(DUE, opened, POLICY, ENGLAND, after=opened - timedelta(days=1))
+    assert first == opened
+    assert d.reminders_to_send(DUE, opened, POLICY, ENGLAND, opened, opened) == ["escalate"]
+    after = d.next_reminder(DUE, opened, POLICY, ENGLAND, after=opened)
+    assert after is not None and after > opened
+    assert "escalate" not in d.reminders_to_send(DUE, opened, POLICY, ENGLAND, after, after)

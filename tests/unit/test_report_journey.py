@@ -125,3 +125,32 @@ def test_probation_has_no_adequate_grade_and_joint_thematics_are_unrated() -> No
         journey.record_rating(visit, "Adequate", "i", "HMIPROBATION", T0)
     with pytest.raises(InvalidInput, match="is not rated"):
         journey.record_rating(drafting(), "Good", "i", "HMIPROBATION", T0)
+
+
+def test_refusals_about_the_factual_accuracy_check_name_the_command_that_fixes_them() -> None:
+    from workflow.domain import lifecycle
+    from workflow.domain.guards import MoveContext
+    from workflow.domain.stages import Trigger
+
+    ws = drafting()
+    with pytest.raises(
+        Refused, match=r"no factual accuracy check: start one first with `cjji fa start`"
+    ):
+        journey.sign_off_factual_accuracy(ws, "reviewer", "HMIPROBATION", T0)
+    with pytest.raises(Refused, match=r"no factual accuracy check.*`cjji fa start`"):
+        lifecycle.fire(ws, Trigger.SUBMIT_FOR_SIGNOFF, MoveContext("lead", "HMIPROBATION", T0))
+
+
+def test_publish_fired_as_a_plain_trigger_says_to_use_cjji_publication_publish() -> None:
+    from workflow.domain import lifecycle
+    from workflow.domain.guards import MoveContext
+    from workflow.domain.stages import Trigger
+
+    ws = drafting()
+    ws.state = Stage.PUBLICATION
+    with pytest.raises(Refused) as refused:
+        lifecycle.fire(ws, Trigger.PUBLISH, MoveContext("lead", "HMIPROBATION", T0))
+    message = str(refused.value)
+    assert "`cjji publication publish KEY --url URL --version HASH`" in message
+    assert "`cjji publication schedule`" in message
+    assert "`cjji publication send-embargo`" in message

@@ -140,7 +140,8 @@ class Ledger:
                 opened_at=cause.at,
                 paused_on=today if paused else None,
             )
-            self._schedule(row, after=today)
+            # From the opening day itself: only an escalation already due can fall on it.
+            self._schedule(row, after=today - _ONE_DAY)
             self.session.add(row)
             self.rows.append(row)
             new.append(row)

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from config.settings import Settings
 from workflow.application.commands import Command
 from workflow.application.context import Context
+from workflow.application.inputs import check_command_text, check_text
 from workflow.application.policy import authorise
 from workflow.application.principal import Principal
 from workflow.application.subjects import relation_of
@@ -60,6 +61,8 @@ class MessageBus:
         handler = self._handlers.get(type(command))
         if handler is None:
             raise LookupError(f"no handler for {type(command).__name__}")
+        check_command_text(command)  # control characters and lengths, before anything
+        check_text("actor", who.name)
         with self._uow() as uow:
             ctx = Context(uow, who, self._clock, self._bodies, self._settings)
             relation, about = relation_of(command, who, uow, self._bodies)

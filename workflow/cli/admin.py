@@ -58,15 +58,24 @@ def show_import(result: ImportResult, as_json: bool) -> None:
         "created": result.created,
         "updated": result.updated,
         "unchanged": result.unchanged,
+        "refused": result.refused,
+        "plan_updated": result.plan_updated,
+        "warnings": result.warnings,
     }
-    output(
-        as_json,
-        data,
-        lambda: say(
+
+    def lines() -> None:
+        say(
             f"{result.plan}: {len(result.created)} created, {len(result.updated)} updated, "
             f"{len(result.unchanged)} unchanged"
-        ),
-    )
+            + (f", {len(result.refused)} refused" if result.refused else "")
+            + ("; the plan's title or dates updated" if result.plan_updated else "")
+        )
+        for line in result.refused:
+            say(f"refused: {line}")
+        for line in result.warnings:
+            say(f"warning: {line}")
+
+    output(as_json, data, lines)
 
 
 @bodies.command("list")

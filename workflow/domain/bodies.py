@@ -2,7 +2,7 @@
 
 Names in source documents vary (HMIC for HMICFRS; the 2021–23 plan misspells HMCPSI as
 HMCPIS and HMCPSP), so every lookup goes through :meth:`BodyRegistry.resolve`, which
-accepts a code, the full name or any recorded alias, ignoring case and spacing.
+accepts a code, the full name or any recorded alias, ignoring case, spacing and punctuation.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ class Body:
 
 
 def _normalise(name: str) -> str:
-    # "HMI  Prisons", "hmi-prisons" and "HMI Prisons" must all find the same body.
-    return re.sub(r"[\s\-_&.'’]+", " ", name).strip().casefold()
+    # "HMI  Prisons", "hmi-prisons", "H.M.I. Prisons" and "HMI Prisons" must all find the
+    # same body: spacing and punctuation do not matter, only letters and digits.
+    return re.sub(r"[\W_]+", "", name).casefold()
 
 
 @dataclass(frozen=True)
@@ -142,3 +143,21 @@ DEFAULT_BODIES = BodyRegistry(
         ),
     )
 )
+
+
+def nation_problems(registry: BodyRegistry, codes: Iterable[str], jurisdiction: str) -> list[str]:
+    """Bodies that cannot take part in work of ``jurisdiction`` (a nation or both).
+
+    A partner body inspects in its own nation only: CQC and Ofsted in England; HIW, CIW
+    and Estyn in Wales. Work of England and Wales may have partners of either.
+    """
+    if jurisdiction not in ("england", "wales"):
+        return []
+    out = []
+    for code in codes:
+        body = registry.resolve(code)
+        if jurisdiction not in body.nations:
+            out.append(
+                f"{body.code} inspects in {' and '.join(n.title() for n in body.nations)} only"
+            )
+    return out

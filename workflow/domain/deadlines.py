@@ -346,7 +346,14 @@ def _thresholds(
     due: date, opened_on: date, policy: ReminderPolicy, cal: WorkingDayCalendar, until: date
 ) -> list[tuple[str, date]]:
     # Nothing on or before the day it opened: the move that opened it has just told everyone.
-    return [(label, day) for label, day in policy.thresholds(due, cal, until) if day > opened_on]
+    # Except the escalation: nobody told the chief inspector. A deadline that opens past its
+    # escalation day (e.g. a plan's window long gone) escalates on the day it opens, once.
+    found = [
+        (label, max(day, opened_on) if label == ESCALATE else day)
+        for label, day in policy.thresholds(due, cal, until)
+        if day > opened_on or label == ESCALATE
+    ]
+    return sorted(found, key=lambda item: item[1])
 
 
 def next_reminder(

@@ -56,6 +56,14 @@ class FactualAccuracyCheck:
         self._must_be_open()
         if not text.strip() or not party.strip():
             raise InvalidInput("a factual accuracy comment needs the party and its text")
+        sent_to = {p.strip().casefold(): p for p in self.parties}
+        if party.strip().casefold() not in sent_to:
+            raise Refused(
+                f"{party.strip()!r} was not sent the draft for this factual accuracy check: "
+                f"record comments from {', '.join(self.parties)} only, or start a new check "
+                "that includes it (`cjji fa start --party …`)"
+            )
+        party = sent_to[party.strip().casefold()]
         comment = FaComment(len(self.comments) + 1, party.strip(), text.strip())
         self.comments.append(comment)
         return comment

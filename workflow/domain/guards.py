@@ -95,34 +95,44 @@ def factual_accuracy_done(ws: WorkStream, ctx: MoveContext) -> str | None:
     check = ws.factual_accuracy
     if check is None:
         if ws.kind in FACTUAL_ACCURACY_REQUIRED:
-            return "the draft has had no factual accuracy check: send it to the inspected bodies"
+            return (
+                "the draft has had no factual accuracy check: send it to the inspected bodies "
+                "with `cjji fa start`"
+            )
         return None
     if not check.complete:
         waiting = check.undisposed()
         if waiting:
             return (
                 f"the factual accuracy check is not complete: comment(s) "
-                f"{', '.join(map(str, waiting))} have no disposition"
+                f"{', '.join(map(str, waiting))} have no disposition: give each one with "
+                "`cjji fa dispose`"
             )
         return (
             "the factual accuracy check awaits sign-off by a member of the lead body who "
-            "was not on the fieldwork team"
+            "was not on the fieldwork team (`cjji fa sign-off`)"
         )
     if check.accepted_any() and ws.report.current == check.version:
-        return "accepted factual accuracy comments call for a new draft version: register it"
+        return (
+            "accepted factual accuracy comments call for a new draft version: register it "
+            "with `cjji drafts add`"
+        )
     return None
 
 
 def publication_scheduled(ws: WorkStream, ctx: MoveContext) -> str | None:
     if ws.publication.scheduled_for is None:
-        return "no publication date and time is set: schedule publication first"
+        return "no publication date and time is set: schedule it with `cjji publication schedule`"
     return None
 
 
 def embargoed_copy_sent(ws: WorkStream, ctx: MoveContext) -> str | None:
     p = ws.publication
     if p.embargo_sent_at is None:
-        return "the embargoed copy has not gone to its recipients yet"
+        return (
+            "the embargoed copy has not gone to its recipients yet: send it with "
+            "`cjji publication send-embargo`"
+        )
     if p.embargo_version != ws.report.current:
         return "the embargoed copy was of another version: send the approved version"
     return None
@@ -131,7 +141,10 @@ def embargoed_copy_sent(ws: WorkStream, ctx: MoveContext) -> str | None:
 def published_version_is_the_approved_one(ws: WorkStream, ctx: MoveContext) -> str | None:
     problems = []
     if not ctx.url or not ctx.url.startswith(("https://", "http://")):
-        problems.append("give the public URL of the published report")
+        problems.append(
+            "give the public URL of the published report: publish with `cjji publication "
+            "publish KEY --url URL --version HASH`, not `cjji streams fire`"
+        )
     if ctx.version != ws.report.current:
         given = ctx.version[:12] if ctx.version else "no version"
         current = ws.report.current[:12] if ws.report.current else "none"

@@ -52,7 +52,9 @@ def start_factual_accuracy(
 
 def _check(ws: WorkStream) -> FactualAccuracyCheck:
     if ws.factual_accuracy is None:
-        raise Refused(f"{ws.ref} has no factual accuracy check: start one first")
+        raise Refused(
+            f"{ws.ref} has no factual accuracy check: start one first with `cjji fa start`"
+        )
     return ws.factual_accuracy
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from workflow.domain.errors import Refused
 from workflow.domain.events import DecisionRecorded, DocumentRegistered, Event, WorkStreamEdited
 from workflow.domain.factual_accuracy import FactualAccuracyCheck, encode_check
 from workflow.domain.fuzzy_dates import FuzzyDate
@@ -82,6 +83,47 @@ class WorkStream:
     def document(self, kind: DocumentKind) -> JointDocument:
         return self.terms_of_reference if kind is DocumentKind.TERMS_OF_REFERENCE else self.report
 
+    def awaited_decision(self) -> tuple[DocumentKind, list[str]] | None:
+        """The document being decided on now and the bodies whose decision is awaited.
+
+        At joint sign-off, the report; in scoping, the terms of reference once a version
+        is registered and until every participating body has agreed it. Otherwise None.
+        """
+        if self.state is Stage.JOINT_SIGNOFF:
+            kind = DocumentKind.REPORT
+        elif self.state is Stage.SCOPING and self.terms_of_reference.current is not None:
+            kind = DocumentKind.TERMS_OF_REFERENCE
+        else:
+            return None
+        doc = self.document(kind)
+        if kind is DocumentKind.TERMS_OF_REFERENCE and doc.approved_by_all(self.participants):
+            return None
+        return kind, doc.outstanding(self.participants)
+
+    def check_participants_change(self, lead: str | None, supporting: tuple[str, ...]) -> None:
+        """Refuse new participants that drop a body whose decision is awaited.
+
+        Dropping it would let the remaining bodies complete a joint decision it was
+        asked to take part in, without it having decided.
+        """
+        awaited = self.awaited_decision()
+        if awaited is None:
+            return
+        kind, bodies = awaited
+        kept = {lead, *supporting}
+        dropped = [b for b in bodies if b not in kept]
+        if not dropped:
+            return
+        label = kind.value.replace("_", " ")
+        when = "at joint sign-off" if kind is DocumentKind.REPORT else "in scoping"
+        raise Refused(
+            f"{self.ref} awaits the decision of {', '.join(dropped)} on the {label} {when}: "
+            f"{'it' if len(dropped) == 1 else 'they'} cannot be removed from the lead or "
+            f"supporting bodies now; keep {'it' if len(dropped) == 1 else 'them'} and let "
+            f"{'it' if len(dropped) == 1 else 'them'} record a decision (`cjji signoff record`), "
+            "then change the bodies once the decision is complete"
+        )
+
     @property
     def open_recommendations(self) -> list[Recommendation]:
         return [r for r in self.recommendations if r.is_open]
@@ -104,6 +146,14 @@ class WorkStream:
         if diff:
             self.record(WorkStreamEdited(actor=actor, body=body, at=at, changes=diff))
         return diff
+
+    def carry_to(self, plan: str, actor: str, body: str | None, at: datetime) -> None:
+        """Carry the work stream over to another business plan (an audited edit)."""
+        if plan != self.plan:
+            self.record(
+                WorkStreamEdited(actor=actor, body=body, at=at, changes={"plan": [self.plan, plan]})
+            )
+            self.plan = plan
 
     def register_document(
         self, kind: DocumentKind, version: str, actor: str, body: str | None, at: datetime

@@ -13,6 +13,7 @@ import os
 import smtplib
 import tempfile
 import uuid
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, getaddresses, parseaddr
@@ -87,6 +88,8 @@ class SmtpChannel:
     """Sends through an SMTP server, one connection per message (no pool to go stale)."""
 
     name: str = "smtp"
+    #: ``send`` takes ``on_accepted``, called once the server has accepted the message.
+    reports_acceptance: bool = True
 
     def __init__(self, host: str, port: int, sender: str, timeout: float = 10) -> None:
         self.host = host
@@ -94,13 +97,20 @@ class SmtpChannel:
         self.sender = sender
         self.timeout = timeout
 
-    def send(self, message: Message) -> Delivery:
+    def send(
+        self, message: Message, on_accepted: Callable[[Delivery], None] | None = None
+    ) -> Delivery:
+        """Send ``message``; ``on_accepted`` runs right after the server accepts it (its
+        reply to the data), before QUIT: so a record of it is not lost if QUIT fails."""
         email = build_email(message, self.sender, eight_bit=False)
         recipients = [address for _, address in getaddresses(list(message.to))]
         where = f"{self.host}:{self.port}"
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 refused = smtp.send_message(email, to_addrs=recipients)
+                delivery = self._delivery(message, email, recipients, refused)
+                if on_accepted is not None:
+                    on_accepted(delivery)
         except smtplib.SMTPRecipientsRefused as error:
             raise DeliveryFailed(
                 f"SMTP server {where} refused every recipient of {message.reference} "
@@ -111,9 +121,18 @@ class SmtpChannel:
                 f"could not send {message.reference} through SMTP server {where}: "
                 f"{type(error).__name__}: {error}"
             ) from error
+        return delivery
+
+    def _delivery(
+        self, message: Message, email: EmailMessage, recipients: list[str], refused: Any
+    ) -> Delivery:
         if refused:
             logger.warning(
-                "SMTP server %s refused %s for %s", where, ", ".join(refused), message.reference
+                "SMTP server %s:%s refused %s for %s",
+                self.host,
+                self.port,
+                ", ".join(refused),
+                message.reference,
             )
         accepted = tuple(
             original

@@ -31,7 +31,7 @@ from workflow.application.commands import (
     SetPassword,
 )
 from workflow.application.context import Context
-from workflow.application.inputs import choice
+from workflow.application.inputs import check_text, choice
 from workflow.application.queries.people import find_user, user_named
 from workflow.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from workflow.domain.events import UserAdded, UserChanged
@@ -115,6 +115,7 @@ def read_people_file(path: Path) -> tuple[Mapping[str, Any], ...]:
         raise InvalidInput(f"cannot read {path}: {error}".replace("\n", " ")) from None
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise InvalidInput(f"{path} must be a YAML list of people")
+    check_text("people", entries, str(path))  # control characters and lengths
     return tuple(entries)
 
 

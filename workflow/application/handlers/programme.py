@@ -20,17 +20,31 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from workflow.application.commands import ImportProgramme
 from workflow.application.context import Context
-from workflow.application.handlers.streams import clean_fields, new_stream
-from workflow.application.inputs import REF_PATTERN
+from workflow.application.handlers.streams import (
+    check_nations,
+    clean_fields,
+    new_stream,
+    parent_problem,
+)
+from workflow.application.inputs import (
+    MAX_PLAN_BYTES,
+    MAX_PLAN_ENTRIES,
+    REF_PATTERN,
+    check_text,
+)
 from workflow.domain.bodies import BodyRegistry
 from workflow.domain.errors import InvalidInput, UnknownBody
+from workflow.domain.fuzzy_dates import parse_fuzzy_date
 from workflow.domain.stages import TERMINAL_STAGES, Priority, WorkStreamKind
 from workflow.domain.working_days import Jurisdiction
+from workflow.domain.workstream import encode_field
 from workflow.store.tables import BusinessPlanRow
+from workflow.store.uow import UnitOfWork
 
 
 class PlanEntry(BaseModel):
@@ -40,6 +54,15 @@ class PlanEntry(BaseModel):
     title: str = Field(min_length=1)
     starts: date | None = None
     ends: date | None = None
+
+    @model_validator(mode="after")
+    def _in_order(self) -> PlanEntry:
+        if self.starts and self.ends and self.starts > self.ends:
+            raise ValueError(
+                f"the plan starts on {self.starts} after it ends on {self.ends}: "
+                "swap the dates or correct one"
+            )
+        return self
 
 
 class StreamEntry(BaseModel):
@@ -58,6 +81,9 @@ class StreamEntry(BaseModel):
     expected_publication: str | None = None
     summary: str = ""
     missing: list[str] = Field(default_factory=list)
+    #: The code of an earlier plan this work stream was imported by and is carried over
+    #: from: without it, a ref another plan imported is refused.
+    carried_from: str | None = Field(default=None, pattern=REF_PATTERN.pattern)
     children: list[StreamEntry] = Field(default_factory=list)
 
     @field_validator("summary", mode="before")
@@ -83,6 +109,21 @@ class ProgrammeFile(BaseModel):
     plan: PlanEntry
     work_streams: list[StreamEntry] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _nesting(self) -> ProgrammeFile:
+        problems: list[str] = []
+        for entry in self.work_streams:
+            if entry.kind is WorkStreamKind.VISIT:
+                problems.append(f"{entry.ref}: a visit belongs under a rolling programme")
+        for entry, _parent in _flatten(self.work_streams):
+            for child in entry.children:
+                problem = parent_problem(child.kind, entry.kind)
+                if problem:
+                    problems.append(f"{child.ref}: {problem}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
 
 @dataclass
 class ImportResult:
@@ -90,16 +131,34 @@ class ImportResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    #: "ref: why": entries that differ from a finished work stream, which is not changed.
+    refused: list[str] = field(default_factory=list)
+    #: Whether the plan's own title or dates changed.
+    plan_updated: bool = False
+    #: "ref: …" lines a person should read: e.g. a publication date that cannot be read.
+    warnings: list[str] = field(default_factory=list)
 
 
 def load_programme(path: Path, bodies: BodyRegistry) -> ProgrammeFile:
     """Read and validate the whole file; :class:`InvalidInput` lists every problem."""
     try:
+        size = path.stat().st_size
+        if size > MAX_PLAN_BYTES:
+            raise InvalidInput(
+                f"{path} is {size} bytes: a plan file may be at most {MAX_PLAN_BYTES} bytes"
+            )
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InvalidInput(f"no such file: {path}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise InvalidInput(f"{path} is not readable YAML: {error}".replace("\n", " ")) from None
+    entries = _count_entries(data.get("work_streams") if isinstance(data, dict) else None)
+    if entries > MAX_PLAN_ENTRIES:
+        raise InvalidInput(
+            f"{path} has {entries} work stream entries: a plan file may have at most "
+            f"{MAX_PLAN_ENTRIES}, children included"
+        )
+    check_text("plan", data, f"{path}")
     problems = _duplicate_refs(data)
     try:
         programme = ProgrammeFile.model_validate(data, context={"bodies": bodies})
@@ -108,6 +167,14 @@ def load_programme(path: Path, bodies: BodyRegistry) -> ProgrammeFile:
     if problems:
         raise InvalidInput(f"{path}: {len(problems)} error(s): " + "; ".join(problems))
     return programme
+
+
+def _count_entries(entries: Any) -> int:
+    if not isinstance(entries, list):
+        return 0
+    return sum(
+        1 + (_count_entries(e.get("children")) if isinstance(e, dict) else 0) for e in entries
+    )
 
 
 def _describe(data: Any, error: Any) -> str:
@@ -158,11 +225,26 @@ def _duplicate_refs(data: Any) -> list[str]:
 def import_programme(cmd: ImportProgramme, ctx: Context) -> ImportResult:
     """Import the whole file, or nothing: it is validated before anything changes."""
     programme = load_programme(cmd.path, ctx.bodies)
-    result = ImportResult(programme.plan.code)
+    code = programme.plan.code
+    result = ImportResult(code)
     uow, actor = ctx.uow, ctx.actor
-    _upsert_plan(uow.session, programme.plan)
-    for entry, parent in _flatten(programme.work_streams):
+    entries = _flatten(programme.work_streams)
+    problems = _conflicts(uow, code, entries)
+    if problems:
+        raise InvalidInput(
+            f"{cmd.path}: {len(problems)} error(s): "
+            + "; ".join(problems)
+            + "; nothing was imported"
+        )
+    result.plan_updated = _upsert_plan(uow.session, programme.plan)
+    for entry, parent in entries:
         fields = _fields(entry)
+        when = entry.expected_publication
+        if when and not (parsed := parse_fuzzy_date(when)).earliest and not parsed.latest:
+            result.warnings.append(
+                f"{entry.ref}: expected_publication {when!r} is not a date the engine can read: "
+                "imported as undated"
+            )
         if not uow.streams.exists(entry.ref):
             ws = new_stream(
                 ctx,
@@ -170,7 +252,7 @@ def import_programme(cmd: ImportProgramme, ctx: Context) -> ImportResult:
                 ref=entry.ref,
                 title=entry.title,
                 kind=entry.kind.value,
-                plan=programme.plan.code,
+                plan=code,
                 parent_ref=parent,
                 **fields,
             )
@@ -178,17 +260,69 @@ def import_programme(cmd: ImportProgramme, ctx: Context) -> ImportResult:
             result.created.append(entry.ref)
             continue
         ws = uow.streams.get(entry.ref)
+        values = clean_fields(ctx.bodies, {"title": entry.title, **fields})
         if ws.state in TERMINAL_STAGES:  # finished work is history: the plan cannot edit it
-            result.unchanged.append(entry.ref)
+            differ = [
+                n
+                for n, v in values.items()
+                if encode_field(n, getattr(ws, n)) != encode_field(n, v)
+            ]
+            if ws.plan != code:
+                differ.insert(0, "plan")
+            if differ:
+                result.refused.append(
+                    f"{entry.ref}: {ws.state.value}, so {', '.join(differ)} not changed"
+                )
+            else:
+                result.unchanged.append(entry.ref)
             continue
-        changes = ws.edit(
-            actor.name,
-            actor.body,
-            ctx.clock(),
-            **clean_fields(ctx.bodies, {"title": entry.title, **fields}),
-        )
-        (result.updated if changes else result.unchanged).append(entry.ref)
+        ws.check_participants_change(values["lead"], values["supporting"])
+        lead = (values["lead"],) if values["lead"] else ()
+        check_nations(ctx.bodies, ws.ref, lead + values["supporting"], values["jurisdiction"])
+        changed = bool(ws.edit(actor.name, actor.body, ctx.clock(), **values))
+        if ws.plan != code:  # carried over from the plan named in carried_from
+            ws.carry_to(code, actor.name, actor.body, ctx.clock())
+            changed = True
+        (result.updated if changed else result.unchanged).append(entry.ref)
     return result
+
+
+def _conflicts(
+    uow: UnitOfWork, code: str, entries: list[tuple[StreamEntry, str | None]]
+) -> list[str]:
+    """What the file says that the engine cannot apply: nothing is imported if any."""
+    problems: list[str] = []
+    for entry, parent in entries:
+        name = f"entry {entry.ref}"
+        if not uow.streams.exists(entry.ref):
+            if entry.carried_from:
+                problems.append(
+                    f"{name}: carried_from {entry.carried_from}, but no work stream "
+                    f"{entry.ref!r} exists: remove carried_from to create it"
+                )
+            continue
+        ws = uow.streams.get(entry.ref)
+        if ws.plan is not None and ws.plan != code and entry.carried_from != ws.plan:
+            problems.append(
+                f"{name}: the ref belongs to plan {ws.plan}: choose another ref, or write "
+                f"`carried_from: {ws.plan}` if this plan carries the work stream over"
+            )
+        elif entry.carried_from and entry.carried_from not in (ws.plan, code):
+            problems.append(
+                f"{name}: carried_from {entry.carried_from}, but the work stream belongs to "
+                f"plan {ws.plan or '(none)'}"
+            )
+        if ws.kind is not entry.kind:
+            problems.append(
+                f"{name}: kind is {ws.kind.value} in the engine and {entry.kind.value} in the "
+                "file: a kind cannot be changed once imported"
+            )
+        if ws.parent_ref != parent:
+            problems.append(
+                f"{name}: its parent is {ws.parent_ref or '(none)'} in the engine and "
+                f"{parent or '(none)'} in the file: a parent cannot be changed once imported"
+            )
+    return problems
 
 
 def _fields(entry: StreamEntry) -> dict[str, Any]:
@@ -203,12 +337,19 @@ def _fields(entry: StreamEntry) -> dict[str, Any]:
     }
 
 
-def _upsert_plan(session: Any, plan: PlanEntry) -> None:
-    row = session.get(BusinessPlanRow, plan.code) or BusinessPlanRow(
-        code=plan.code, title=plan.title
-    )
+def _upsert_plan(session: Any, plan: PlanEntry) -> bool:
+    """Store the plan's row; True if an existing plan's title or dates changed."""
+    row = session.get(BusinessPlanRow, plan.code)
+    if row is None:
+        session.add(
+            BusinessPlanRow(code=plan.code, title=plan.title, starts=plan.starts, ends=plan.ends)
+        )
+        return False
+    if (row.title, row.starts, row.ends) == (plan.title, plan.starts, plan.ends):
+        return False
     row.title, row.starts, row.ends = plan.title, plan.starts, plan.ends
     session.add(row)
+    return True
 
 
 HANDLERS: dict[type, Any] = {ImportProgramme: import_programme}

@@ -9,7 +9,7 @@ from workflow.application.context import Context
 from workflow.application.inputs import check_ref, choice, slugify
 from workflow.application.principal import Actor
 from workflow.domain import lifecycle
-from workflow.domain.bodies import BodyRegistry
+from workflow.domain.bodies import BodyRegistry, nation_problems
 from workflow.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from workflow.domain.events import WorkStreamCreated
 from workflow.domain.fuzzy_dates import parse_fuzzy_date
@@ -72,6 +72,7 @@ def new_stream(
         origin_ref=origin_ref,
         **values,
     )
+    check_nations(ctx.bodies, ws.ref, ws.participants, ws.jurisdiction)
     ws.record(
         WorkStreamCreated(
             actor=actor.name,
@@ -104,11 +105,47 @@ def create_stream(cmd: CreateWorkStream, ctx: Context) -> WorkStream:
 
 def _check_parent(uow: UnitOfWork, ws: WorkStream) -> None:
     if ws.parent_ref is None:
+        if ws.kind is WorkStreamKind.VISIT:
+            raise InvalidInput(
+                "a visit belongs to a rolling programme: give the programme's ref as its parent"
+            )
         return
     if not uow.streams.exists(ws.parent_ref):
         raise NotFound(f"no parent work stream {ws.parent_ref!r}")
-    if ws.kind not in (WorkStreamKind.VISIT, WorkStreamKind.PHASE):
-        raise InvalidInput("a child work stream is a visit (of a rolling programme) or a phase")
+    problem = parent_problem(ws.kind, uow.streams.get(ws.parent_ref).kind)
+    if problem:
+        raise InvalidInput(f"{ws.ref}: {problem}")
+
+
+def parent_problem(kind: WorkStreamKind, parent: WorkStreamKind) -> str | None:
+    """Why a work stream of ``kind`` cannot sit under one of ``parent``, if it cannot."""
+    if kind not in (WorkStreamKind.VISIT, WorkStreamKind.PHASE):
+        return "a child work stream is a visit (of a rolling programme) or a phase"
+    if kind is WorkStreamKind.VISIT and parent is not WorkStreamKind.ROLLING_PROGRAMME:
+        return f"a visit belongs to a rolling programme, not to a {parent.value}"
+    if kind is WorkStreamKind.PHASE and parent not in PHASED_KINDS:
+        return (
+            f"a phase is part of a report published in parts (a thematic inspection or a "
+            f"review), not of a {parent.value}"
+        )
+    return None
+
+
+#: Kinds whose report may be published in parts, each a ``phase``.
+PHASED_KINDS = frozenset({WorkStreamKind.THEMATIC_INSPECTION, WorkStreamKind.REVIEW})
+
+
+def check_nations(
+    bodies: BodyRegistry, ref: str, participants: tuple[str, ...], jurisdiction: Jurisdiction
+) -> None:
+    """Refuse a partner body that does not inspect in the work's nation."""
+    problems = nation_problems(bodies, participants, jurisdiction.value)
+    if problems:
+        raise InvalidInput(
+            f"{ref} is work of {jurisdiction.value.replace('_', ' ')}: "
+            + "; ".join(problems)
+            + ": remove it, or change the jurisdiction"
+        )
 
 
 def edit_stream(cmd: EditWorkStream, ctx: Context) -> WorkStream:
@@ -118,6 +155,15 @@ def edit_stream(cmd: EditWorkStream, ctx: Context) -> WorkStream:
         values["supporting"] = tuple(b for b in ws.supporting if b != values["lead"])
     if ws.state in (Stage.CLOSED, Stage.WITHDRAWN):
         raise NotPermitted(f"{ws.ref} is {ws.state.value}: it can no longer be edited")
+    lead, supporting = values.get("lead", ws.lead), values.get("supporting", ws.supporting)
+    if "lead" in values or "supporting" in values:
+        ws.check_participants_change(lead, supporting)
+    check_nations(
+        ctx.bodies,
+        ws.ref,
+        ((lead,) if lead else ()) + tuple(supporting),
+        values.get("jurisdiction", ws.jurisdiction),
+    )
     ws.edit(ctx.actor.name, ctx.actor.body, ctx.clock(), **values)
     return ws
 

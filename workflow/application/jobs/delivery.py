@@ -10,6 +10,7 @@ message; it carries the same reference and Message-ID, so mail systems can tell.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -30,7 +31,8 @@ from workflow.domain.roles import DECIDERS, Role
 from workflow.domain.stages import Stage
 from workflow.domain.workstream import WorkStream
 from workflow.notifications import Channel, Message, render
-from workflow.store.tables import DeliveryRow, OutboxRow, UserRow
+from workflow.notifications.message import Delivery
+from workflow.store.tables import AuditEventRow, DeliveryRow, OutboxRow, UserRow
 from workflow.store.uow import UnitOfWork
 
 log = logging.getLogger("cjji.delivery")
@@ -142,6 +144,8 @@ def deliver(rt: Runtime, channel: Channel, outbox_id: str) -> int:
         time.sleep(rt.settings.fault_pause_before_send)
     why = skipped if skipped else (None if outgoing else "nobody to notify")
     pending = [item for item in outgoing if item.recipient.email not in already]
+    if already:
+        _audit_missing(rt, row, [item for item in outgoing if item.recipient.email in already])
     if not pending:
         with rt.uow() as uow:
             _mark_done(uow, row, ws, why, rt.clock())
@@ -161,58 +165,109 @@ def _send_once(
     item: Outgoing,
     finish: tuple[WorkStream, str | None] | None = None,
 ) -> bool:
-    """Send ``item`` and record it in one transaction that holds the outbox row's lock.
+    """Send ``item`` under the outbox row's lock; record it the moment the server accepts it.
 
     Two copies of one task can run at once (a lease that ran out while the first was still
     sending): the lock makes the second wait until the first has committed its record, then
     see it and send nothing. On SQLite the transaction's write lock does the same.
+
+    The delivery row is committed on its own, as soon as the channel reports the message
+    accepted (for SMTP: after the server's reply to the message's data, before QUIT), in a
+    short transaction that takes no audit-chain lock. Its audit event follows in the next
+    transaction; a task run again after a crash between the two writes the missing event.
     """
+    sent = False
     with rt.uow() as uow:
-        uow.session.exec(
-            select(OutboxRow.id).where(col(OutboxRow.id) == row.id).with_for_update()
-        ).first()
-        recorded = uow.session.exec(
-            select(DeliveryRow.id).where(
-                col(DeliveryRow.outbox_id) == row.id,
-                col(DeliveryRow.recipient) == item.recipient.email,
-            )
-        ).first()
-        if recorded is None:
-            delivery = channel.send(item.message)
-            _record(uow, rt.clock(), row, item, delivery.channel, delivery.provider_id)
+        _lock(uow, row)
+        if _recorded(uow.session, row, item) is None:
+
+            def accepted(delivery: Delivery) -> None:
+                uow.session.add(_delivery_row(rt.clock(), row, item, delivery))
+                uow.session.commit()  # the delivery row alone: it ends the lock too
+
+            _send(channel, item.message, accepted)
+            sent = True
+    with rt.uow() as uow:
+        _lock(uow, row)
+        found = _recorded(uow.session, row, item)
+        if found is not None and not _audited(uow.session, row, item):
+            _audit(uow, found, row, item)
         if finish is not None:
             _mark_done(uow, row, *finish, rt.clock())
         uow.commit()
-    return recorded is None
+    return sent
 
 
-def _record(
-    uow: UnitOfWork,
-    now: datetime,
-    row: OutboxRow,
-    item: Outgoing,
-    channel: str,
-    provider_id: str | None,
-) -> None:
-    uow.session.add(
-        DeliveryRow(
-            outbox_id=row.id,
-            recipient=item.recipient.email,
-            channel=channel,
-            provider_id=provider_id,
-            delivered_at=now,
+def _audit_missing(rt: Runtime, row: OutboxRow, items: list[Outgoing]) -> None:
+    """Write the audit event of a delivery recorded by a task that died before writing it."""
+    with rt.uow() as uow:
+        _lock(uow, row)
+        for item in items:
+            found = _recorded(uow.session, row, item)
+            if found is not None and not _audited(uow.session, row, item):
+                _audit(uow, found, row, item)
+        uow.commit()
+
+
+def _send(channel: Channel, message: Message, accepted: Callable[[Delivery], None]) -> None:
+    """Send; ``accepted`` runs as soon as the channel knows the message was taken."""
+    if getattr(channel, "reports_acceptance", False):
+        channel.send(message, on_accepted=accepted)  # type: ignore[call-arg]
+    else:
+        accepted(channel.send(message))
+
+
+def _lock(uow: UnitOfWork, row: OutboxRow) -> None:
+    uow.session.exec(
+        select(OutboxRow.id).where(col(OutboxRow.id) == row.id).with_for_update()
+    ).first()
+
+
+def _recorded(session: Session, row: OutboxRow, item: Outgoing) -> DeliveryRow | None:
+    return session.exec(
+        select(DeliveryRow).where(
+            col(DeliveryRow.outbox_id) == row.id,
+            col(DeliveryRow.recipient) == item.recipient.email,
         )
+    ).first()
+
+
+def _audited(session: Session, row: OutboxRow, item: Outgoing) -> bool:
+    """Whether the delivery's audit event was written (it follows the delivery row)."""
+    events = session.exec(
+        select(AuditEventRow.payload).where(
+            col(AuditEventRow.action) == NotificationDelivered.action.value,
+            col(AuditEventRow.stream_ref) == row.stream_ref,
+        )
+    ).all()
+    for payload in events:
+        data = json.loads(payload)
+        if data.get("outbox_id") == row.id and data.get("to") == item.recipient.email:
+            return True
+    return False
+
+
+def _delivery_row(now: datetime, row: OutboxRow, item: Outgoing, delivery: Delivery) -> DeliveryRow:
+    return DeliveryRow(
+        outbox_id=row.id,
+        recipient=item.recipient.email,
+        channel=delivery.channel,
+        provider_id=delivery.provider_id,
+        delivered_at=now,
     )
+
+
+def _audit(uow: UnitOfWork, found: DeliveryRow, row: OutboxRow, item: Outgoing) -> None:
     uow.record(
         NotificationDelivered(
             actor=SYSTEM,
             body=item.recipient.body,
-            at=now,
+            at=found.delivered_at,
             outbox_id=row.id,
             template=item.template,
             to=item.recipient.email,
             username=item.recipient.username,
-            channel=channel,
+            channel=found.channel,
             subject=item.message.subject,
         ),
         row.stream_ref,
