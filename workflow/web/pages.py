@@ -18,6 +18,7 @@ from workflow.application import authentication as access
 from workflow.application.authentication import Unauthenticated
 from workflow.application.commands import RecordDecision
 from workflow.application.queries import progress
+from workflow.application.queries import report as report_queries
 from workflow.application.queries import streams as queries
 from workflow.domain.errors import InvalidInput, WorkflowError
 from workflow.domain.events import Action
@@ -298,6 +299,26 @@ def decisions(request: Request, rt: Rt, who: Viewer) -> HTMLResponse:
         if item:
             items.append(item)
     return render(request, "decisions.html", {"title": "Decisions awaited", "items": items})
+
+
+# -- embargo links ---------------------------------------------------------------------
+@router.get("/embargo/{token}")
+def embargo_copy(rt: Rt, token: Annotated[str, Path(max_length=2000)]) -> Response:
+    """The embargoed report for the recipient whose signed link this is. No sign-in: the
+    link is theirs alone, expires, and every opening is audited (``embargo_accessed``)."""
+    filename, content = report_queries.open_embargoed_copy(rt, token)
+    safe = "".join(c for c in filename if c.isalnum() or c in "._-") or "report.txt"
+    # Served as plain text, never as HTML: the report's content cannot run in the page.
+    return Response(
+        content,
+        media_type="text/plain; charset=utf-8",
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'inline; filename="{safe}"',
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
 
 
 # -- sign-off links --------------------------------------------------------------------
