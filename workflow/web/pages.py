@@ -242,12 +242,38 @@ def document(
     kind: DocumentKind,
     version: Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")],
 ) -> Response:
-    _, content = progress.document_content(rt, ref, kind.value, version)
+    """A readable preview: the text of the version (a .docx's paragraphs, a PDF's text)."""
+    preview = progress.document_preview(rt, ref, kind.value, version)
     # Served as plain text, never as HTML: a document's content cannot run in the page.
     return Response(
-        content,
+        preview["text"].encode("utf-8"),
         media_type="text/plain; charset=utf-8",
-        headers={"X-Content-Type-Options": "nosniff", "Content-Disposition": "inline"},
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": "inline",
+            "X-Content-SHA256": preview["sha256"],
+        },
+    )
+
+
+@router.get("/streams/{ref}/documents/{kind}/{version}/download")
+def document_download(
+    rt: Rt,
+    who: Viewer,
+    ref: Ref,
+    kind: DocumentKind,
+    version: Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")],
+) -> Response:
+    """The exact bytes registered as this version, as the file they came in."""
+    file = progress.document_file(rt, ref, kind.value, version)
+    return Response(
+        file["content"],
+        media_type=file["media_type"],
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'attachment; filename="{file["filename"]}"',
+            "X-Content-SHA256": file["sha256"],
+        },
     )
 
 
@@ -327,8 +353,9 @@ def decide_link(request: Request, rt: Rt, who: MaybeViewer, token: str) -> Respo
     grant = access.open_signoff_link(rt, token)
     stream_ = queries.show_stream(rt, grant.ref)
     try:
-        _, content = progress.document_content(rt, grant.ref, grant.kind, grant.version)
-        text: str | None = content.decode("utf-8", errors="replace")
+        text: str | None = progress.document_preview(rt, grant.ref, grant.kind, grant.version)[
+            "text"
+        ]
     except WorkflowError:
         text = None
     form_binding(request, rt)
