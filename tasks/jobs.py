@@ -33,6 +33,12 @@ def request_decision(outbox_id: str) -> int:
     return _deliver(outbox_id)
 
 
+@app.task(name="cjji.send_embargo")
+def send_embargo(outbox_id: str) -> int:
+    """Mail each recipient of the embargoed copy their own signed link, once each."""
+    return _deliver(outbox_id)
+
+
 @app.task(name="cjji.relay_outbox")
 def relay_outbox() -> int:
     return outbox.relay(worker_runtime(), publish_rows)

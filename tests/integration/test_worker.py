@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import col, select
 
+from tests.api.helpers import app_for
 from tests.conftest import Clock, service_missing, wipe
-from tests.integration.walk import BODIES, approve_all, create, signatory, to_signoff
+from tests.integration.walk import BODIES, LEAD, approve_all, create, signatory, to_signoff
 from tests.support.acting import send
 from tests.support.deployment import Deployment
 from tests.support.deployment import deployment as make_deployment
@@ -20,9 +26,18 @@ from tests.support.processes import (
     service_env,
 )
 from tests.support.smtp import MailCatcher
-from workflow.application.commands import FireTrigger, RecordDecision, RegisterDocument
+from workflow.application.commands import (
+    AddEmbargoRecipient,
+    FireTrigger,
+    RecordDecision,
+    RegisterDocument,
+    SchedulePublication,
+    SendEmbargoedCopy,
+)
+from workflow.application.handlers.report import SEND_EMBARGO
 from workflow.application.queries import streams as queries
 from workflow.domain.stages import Stage
+from workflow.store.tables import OutboxRow
 
 LEASE = 5  # seconds: the outbox lease the worker and the tests' runtimes share
 
@@ -167,3 +182,40 @@ def test_a_rolled_back_transition_sends_nothing(deployment: Deployment) -> None:
     time.sleep(2)
     assert len(deployment.mail.messages) == before
     assert queries.show_stream(rt, "mappa")["state"] == "scoping"
+
+
+def test_the_embargoed_copy_reaches_each_recipient_once_and_its_link_opens_the_report(
+    deployment: Deployment, clock: Clock
+) -> None:
+    """Through the real worker and SMTP server: one message per recipient, even when the
+    relay hands the same row out again, and each message's link opens the report."""
+    rt, mail = deployment.rt, deployment.mail
+    people = {"press@moj.example": "MoJ press office", "minister@justice.example": "Minister"}
+    create(rt)
+    approve_all(rt, "mappa", to_signoff(rt))
+    deployment.drain()
+    mail.clear()
+    send(rt, LEAD, SchedulePublication(key="mappa", when=clock.now + timedelta(days=10)))
+    for email, name in people.items():
+        send(rt, LEAD, AddEmbargoRecipient(key="mappa", name=name, email=email, kind="press"))
+    send(rt, LEAD, SendEmbargoedCopy(key="mappa"))
+    deployment.drain()
+    with rt.read() as session:
+        (row,) = session.exec(select(OutboxRow).where(col(OutboxRow.task) == SEND_EMBARGO)).all()
+    deployment.publish([row])  # the task delivered a second time: it sends nothing more
+    deployment.publish([row])
+    time.sleep(2)
+    embargoed = [m for m in mail.messages if str(m["Subject"]).startswith("EMBARGOED")]
+    assert sorted(str(m["To"]) for m in embargoed) == sorted(people)
+
+    visitor = TestClient(app_for(rt))
+    for message in embargoed:
+        part = message.get_body(("plain",))
+        assert part is not None
+        found = re.search(r"https?://\S+?(/embargo/[A-Za-z0-9_.\-]+)", part.get_content())
+        assert found is not None, part.get_content()
+        answer = visitor.get(found.group(1))
+        assert answer.status_code == 200, answer.text
+        assert answer.content == b"Draft report v1"
+    opened = queries.audit_log(rt, "mappa", action="embargo_accessed")
+    assert sorted(e["actor"] for e in opened) == sorted(people)

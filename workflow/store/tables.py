@@ -66,7 +66,8 @@ class StreamBodyRow(SQLModel, table=True):
 
 
 class DocumentContentRow(SQLModel, table=True):
-    """The text of each registered document version, kept so a signatory can read it."""
+    """The exact bytes of each registered document version, with the file's name and media
+    type, kept so a signatory can read it and anyone may download that very version."""
 
     __tablename__ = "document_content"
     __table_args__ = (UniqueConstraint("stream_id", "kind", "content_hash"),)
@@ -76,6 +77,8 @@ class DocumentContentRow(SQLModel, table=True):
     kind: str = Field(max_length=32)
     content_hash: str = Field(max_length=64)
     filename: str | None = None
+    #: What the bytes are (read from them when registered): text/plain, a .docx or a PDF.
+    media_type: str | None = Field(default=None, max_length=120)
     content: bytes
     registered_at: datetime
     registered_by: str

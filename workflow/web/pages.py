@@ -18,6 +18,7 @@ from workflow.application import authentication as access
 from workflow.application.authentication import Unauthenticated
 from workflow.application.commands import RecordDecision
 from workflow.application.queries import progress
+from workflow.application.queries import report as report_queries
 from workflow.application.queries import streams as queries
 from workflow.domain.errors import InvalidInput, WorkflowError
 from workflow.domain.events import Action
@@ -241,12 +242,38 @@ def document(
     kind: DocumentKind,
     version: Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")],
 ) -> Response:
-    _, content = progress.document_content(rt, ref, kind.value, version)
+    """A readable preview: the text of the version (a .docx's paragraphs, a PDF's text)."""
+    preview = progress.document_preview(rt, ref, kind.value, version)
     # Served as plain text, never as HTML: a document's content cannot run in the page.
     return Response(
-        content,
+        preview["text"].encode("utf-8"),
         media_type="text/plain; charset=utf-8",
-        headers={"X-Content-Type-Options": "nosniff", "Content-Disposition": "inline"},
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": "inline",
+            "X-Content-SHA256": preview["sha256"],
+        },
+    )
+
+
+@router.get("/streams/{ref}/documents/{kind}/{version}/download")
+def document_download(
+    rt: Rt,
+    who: Viewer,
+    ref: Ref,
+    kind: DocumentKind,
+    version: Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")],
+) -> Response:
+    """The exact bytes registered as this version, as the file they came in."""
+    file = progress.document_file(rt, ref, kind.value, version)
+    return Response(
+        file["content"],
+        media_type=file["media_type"],
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'attachment; filename="{file["filename"]}"',
+            "X-Content-SHA256": file["sha256"],
+        },
     )
 
 
@@ -300,14 +327,35 @@ def decisions(request: Request, rt: Rt, who: Viewer) -> HTMLResponse:
     return render(request, "decisions.html", {"title": "Decisions awaited", "items": items})
 
 
+# -- embargo links ---------------------------------------------------------------------
+@router.get("/embargo/{token}")
+def embargo_copy(rt: Rt, token: Annotated[str, Path(max_length=2000)]) -> Response:
+    """The embargoed report for the recipient whose signed link this is. No sign-in: the
+    link is theirs alone, expires, and every opening is audited (``embargo_accessed``)."""
+    filename, content = report_queries.open_embargoed_copy(rt, token)
+    safe = "".join(c for c in filename if c.isalnum() or c in "._-") or "report.txt"
+    # Served as plain text, never as HTML: the report's content cannot run in the page.
+    return Response(
+        content,
+        media_type="text/plain; charset=utf-8",
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'inline; filename="{safe}"',
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
 # -- sign-off links --------------------------------------------------------------------
 @router.get("/decide/{token}")
 def decide_link(request: Request, rt: Rt, who: MaybeViewer, token: str) -> Response:
     grant = access.open_signoff_link(rt, token)
     stream_ = queries.show_stream(rt, grant.ref)
     try:
-        _, content = progress.document_content(rt, grant.ref, grant.kind, grant.version)
-        text: str | None = content.decode("utf-8", errors="replace")
+        text: str | None = progress.document_preview(rt, grant.ref, grant.kind, grant.version)[
+            "text"
+        ]
     except WorkflowError:
         text = None
     form_binding(request, rt)

@@ -21,6 +21,7 @@ from workflow.application.policy import is_allowed
 from workflow.application.principal import Principal
 from workflow.application.queries import people as directory
 from workflow.application.queries import progress
+from workflow.application.queries import report as report_queries
 from workflow.application.queries import streams as queries
 from workflow.application.subjects import stream_relation
 from workflow.bootstrap import Runtime
@@ -225,6 +226,7 @@ def stream_page(
             "moves": _moves(rt, ws, record, who),
             "team_candidates": _team_candidates(rt, ws) if offers["fieldwork_team"] else [],
             "approved": record["report"] if ws.state is Stage.PUBLICATION else None,
+            "embargo": report_queries.embargo_deliveries(rt, record["ref"]),
             "uk_time": uk_time,
             **CHOICES,
         },
@@ -261,7 +263,8 @@ def notice_for(done: str, s: dict[str, Any]) -> str | None:
         ),
         "recipient": "The recipient is added to the embargo list.",
         "embargo_sent": (
-            f"The embargoed copy is going to {len(pub.get('recipients') or [])} recipient(s)."
+            f"The embargoed copy is going to {len(pub.get('recipients') or [])} recipient(s); "
+            "it shows as sent once each delivery is recorded."
         ),
         "published": f"Published at {pub.get('url')}. {s['ref']} is now in follow-up.",
         "urgent": "The urgent notification is recorded.",

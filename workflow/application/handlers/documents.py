@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from workflow.adapters.document_files import UnsupportedDocument, media_type_of
 from workflow.application.commands import RecordDecision, RegisterDocument
 from workflow.application.context import Context
 from workflow.application.inputs import choice
@@ -52,6 +53,10 @@ def register_document(cmd: RegisterDocument, ctx: Context) -> Registered:
         raise InvalidInput("the document is empty: give a file with the text to decide on")
     if len(content) > MAX_DOCUMENT_BYTES:
         raise InvalidInput(f"the document is larger than {MAX_DOCUMENT_BYTES // 2**20} MiB")
+    try:
+        media_type = media_type_of(content, cmd.filename)
+    except UnsupportedDocument as error:
+        raise InvalidInput(str(error)) from None
     version = content_hash(content)
     uow, actor = ctx.uow, ctx.actor
     ws = uow.streams.get(cmd.key)
@@ -71,6 +76,7 @@ def register_document(cmd: RegisterDocument, ctx: Context) -> Registered:
                 kind=doc_kind.value,
                 content_hash=version,
                 filename=cmd.filename,
+                media_type=media_type,
                 content=content,
                 registered_at=now,
                 registered_by=actor.name,

@@ -31,6 +31,7 @@ from workflow.application.deadline_ledger import rule_due
 from workflow.application.handlers.streams import fire_trigger
 from workflow.application.inputs import choice
 from workflow.application.queries.people import find_user
+from workflow.application.queries.report import SEND_EMBARGO_TASK
 from workflow.application.queries.streams import load_readonly
 from workflow.domain import report_journey as journey
 from workflow.domain.errors import InvalidInput, Refused
@@ -51,7 +52,7 @@ from workflow.domain.workstream import WorkStream
 #: The rules of config/deadlines.yaml that give the check's and the embargo's dates.
 FA_RULE, EMBARGO_RULE = "factual_accuracy_check", "embargoed_copy"
 #: The worker's task that mails each embargo recipient their link.
-SEND_EMBARGO = "cjji.send_embargo"
+SEND_EMBARGO = SEND_EMBARGO_TASK
 
 
 # -- factual accuracy ------------------------------------------------------------------

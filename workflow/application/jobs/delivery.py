@@ -20,6 +20,8 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from workflow.application.handlers.reactions import NOTIFY_TEAM, REQUEST_DECISION
+from workflow.application.handlers.report import SEND_EMBARGO
+from workflow.application.jobs.embargo import embargo_messages
 from workflow.application.jobs.outbox import mark_done
 from workflow.application.jobs.reminders import SEND_REMINDER, reminder_messages
 from workflow.application.queries.people import people_of
@@ -109,10 +111,21 @@ def _reminder_message(
     return outgoing, skipped
 
 
+def _embargo_message(
+    rt: Runtime, session: Session, row: OutboxRow, ws: WorkStream
+) -> tuple[list[Outgoing], str | None]:
+    messages, skipped = embargo_messages(rt, session, row, ws)
+    outgoing = [_outgoing(row, user, name, subject, text) for user, name, subject, text in messages]
+    return outgoing, skipped
+
+
+#: What each task that reads an outbox row sends. Every task name a handler or a job can
+#: put in the outbox is a key here and a task of the worker (tests/unit/test_task_names.py).
 COMPOSERS: dict[str, Composer] = {
     NOTIFY_TEAM: _team_message,
     REQUEST_DECISION: _decision_message,
     SEND_REMINDER: _reminder_message,
+    SEND_EMBARGO: _embargo_message,
 }
 
 

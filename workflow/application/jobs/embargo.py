@@ -40,7 +40,7 @@ def embargo_messages(
             "embargoed_copy",
             stream_title=ws.title,
             ref=ws.ref,
-            name=recipient.name,
+            recipient=recipient.name,
             publication=publication,
             link=link,
             link_days=EMBARGO_LINK_DAYS,

@@ -18,11 +18,12 @@ from typing import Any
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
+from workflow.adapters import document_files
 from workflow.application.inputs import choice
 from workflow.application.queries import deadlines
 from workflow.application.queries import streams as queries
 from workflow.application.runtime import Runtime
-from workflow.domain.errors import NotFound
+from workflow.domain.errors import InvalidInput, NotFound
 from workflow.domain.events import Action
 from workflow.domain.joint_decisions import DocumentKind
 from workflow.domain.stages import Stage
@@ -240,6 +241,42 @@ def document_content(rt: Runtime, key: str, kind: str, version: str) -> tuple[st
     if found is None:
         raise NotFound(f"no {doc_kind.value} version {version[:12]!r} for {row.ref}")
     return found.filename, found.content
+
+
+def document_file(rt: Runtime, key: str, kind: str, version: str) -> dict[str, Any]:
+    """One registered version as a file: the exact bytes, their media type, the file's name
+    for a download and its SHA-256 (the version itself)."""
+    doc_kind: DocumentKind = choice(DocumentKind, kind, "document kind")
+    with rt.read() as session:
+        row, _ = queries.load_readonly(session, key)
+        found = session.exec(
+            select(DocumentContentRow).where(
+                col(DocumentContentRow.stream_id) == row.id,
+                col(DocumentContentRow.kind) == doc_kind.value,
+                col(DocumentContentRow.content_hash) == version.strip().lower(),
+            )
+        ).first()
+    if found is None:
+        raise NotFound(f"no {doc_kind.value} version {version[:12]!r} for {row.ref}")
+    media_type = found.media_type or document_files.TEXT
+    return {
+        "content": found.content,
+        "media_type": media_type,
+        "filename": document_files.download_name(
+            found.filename, media_type, f"{row.ref}-{doc_kind.value}-{found.content_hash[:12]}"
+        ),
+        "sha256": found.content_hash,
+    }
+
+
+def document_preview(rt: Runtime, key: str, kind: str, version: str) -> dict[str, Any]:
+    """One registered version as readable text, with what the file is."""
+    file = document_file(rt, key, kind, version)
+    try:
+        text = document_files.preview_text(file["content"], file["media_type"])
+    except Exception as error:  # a damaged file: say so rather than fail the page
+        raise InvalidInput(f"this file cannot be read as {file['media_type']}: {error}") from None
+    return {**{k: v for k, v in file.items() if k != "content"}, "text": text}
 
 
 # -- decisions awaited ---------------------------------------------------------------

@@ -12,7 +12,10 @@ from sqlmodel import col, select
 from workflow.application.runtime import Runtime
 from workflow.domain.errors import NotFound, NotPermitted
 from workflow.domain.events import EmbargoedCopyOpened
-from workflow.store.tables import DocumentContentRow
+from workflow.store.tables import DeliveryRow, DocumentContentRow, OutboxRow
+
+#: The task that mails the embargoed copy (``handlers/report.py`` enqueues it).
+SEND_EMBARGO_TASK = "cjji.send_embargo"
 
 #: How long an embargo link opens the copy.
 EMBARGO_LINK_DAYS = 30
@@ -58,4 +61,38 @@ def open_embargoed_copy(rt: Runtime, token: str) -> tuple[str, bytes]:
     return row.filename or f"{ws.ref}-{data['version'][:12]}.txt", row.content
 
 
-__all__ = ["EMBARGO_LINK_DAYS", "embargo_token", "open_embargoed_copy"]
+def embargo_deliveries(rt: Runtime, ref: str) -> dict[str, Any] | None:
+    """What became of the last request to send the embargoed copy of ``ref``: the
+    recipients it has been delivered to (recorded by the worker), and whether it is
+    still going out. ``None`` when it has never been asked for."""
+    with rt.read() as session:
+        row = session.exec(
+            select(OutboxRow)
+            .where(
+                col(OutboxRow.stream_ref) == ref,
+                col(OutboxRow.task) == SEND_EMBARGO_TASK,
+            )
+            .order_by(col(OutboxRow.created_at).desc())
+        ).first()
+        if row is None:
+            return None
+        delivered = session.exec(
+            select(DeliveryRow)
+            .where(col(DeliveryRow.outbox_id) == row.id)
+            .order_by(col(DeliveryRow.delivered_at), col(DeliveryRow.recipient))
+        ).all()
+        return {
+            "version": row.payload.get("version"),
+            "going": row.done_at is None,
+            "done_at": row.done_at,
+            "delivered": [{"to": d.recipient, "at": d.delivered_at} for d in delivered],
+        }
+
+
+__all__ = [
+    "EMBARGO_LINK_DAYS",
+    "SEND_EMBARGO_TASK",
+    "embargo_deliveries",
+    "embargo_token",
+    "open_embargoed_copy",
+]

@@ -1,0 +1,92 @@
+"""Uploaded documents as files: what type a version's bytes are, and a readable preview.
+
+The engine keeps the exact bytes it was given (their SHA-256 is the version). For people
+to read a version before they decide on it, it turns the three kinds it accepts into
+plain text: text itself (UTF-8), a Word document (.docx, with python-docx) and a PDF (its
+text, with pypdf). Any other binary file is refused when it is registered, with a
+message that says what to upload instead.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+TEXT = "text/plain"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF = "application/pdf"
+ACCEPTED = "plain text, a Word document (.docx) or a PDF"
+
+
+class UnsupportedDocument(ValueError):
+    """The bytes are none of the types the engine can show to the people who decide."""
+
+
+@dataclass(frozen=True)
+class FileType:
+    media_type: str
+    extension: str
+
+
+TYPES = {TEXT: FileType(TEXT, ".txt"), DOCX: FileType(DOCX, ".docx"), PDF: FileType(PDF, ".pdf")}
+
+
+def media_type_of(content: bytes, filename: str | None = None) -> str:
+    """The media type of ``content``, read from the bytes themselves (a browser's claim
+    is not trusted); raises :class:`UnsupportedDocument` for any other binary file."""
+    if content.startswith(b"%PDF-"):
+        return PDF
+    if content.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                if "word/document.xml" in archive.namelist():
+                    return DOCX
+        except zipfile.BadZipFile:
+            pass
+        raise UnsupportedDocument(_refusal(filename, "a zip archive that is not a .docx"))
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UnsupportedDocument(_refusal(filename, "a binary file")) from None
+    if "\x00" in text:
+        raise UnsupportedDocument(_refusal(filename, "a binary file"))
+    return TEXT
+
+
+def _refusal(filename: str | None, what: str) -> str:
+    name = f"{filename!r} is " if filename else "the file is "
+    return f"{name}{what} the engine cannot show to the people who decide: upload {ACCEPTED}"
+
+
+def preview_text(content: bytes, media_type: str | None) -> str:
+    """The text of a version, to read on a page."""
+    kind = media_type or media_type_of(content)
+    if kind == DOCX:
+        from docx import Document  # imported when needed: lxml is slow to load
+
+        document = Document(io.BytesIO(content))
+        paragraphs = [p.text for p in document.paragraphs]
+        for table in document.tables:
+            for row in table.rows:
+                paragraphs.append(" | ".join(cell.text for cell in row.cells))
+        return "\n".join(paragraphs)
+    if kind == PDF:
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(content))
+        return "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
+    if kind == TEXT:
+        return content.decode("utf-8", errors="replace")
+    raise UnsupportedDocument(f"no preview for {kind}: download the file to read it")
+
+
+def download_name(filename: str | None, media_type: str | None, fallback: str) -> str:
+    """A safe file name for the download, ending as its type does."""
+    kept = "".join(c for c in (filename or "") if c.isalnum() or c in "._- ").strip(" .")
+    extension = TYPES[media_type].extension if media_type in TYPES else ""
+    if not kept:
+        kept = fallback + extension
+    elif extension and not kept.lower().endswith(extension):
+        kept += extension
+    return kept
