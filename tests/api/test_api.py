@@ -145,6 +145,13 @@ def test_the_lead_bodys_inspector_walks_a_work_stream_through_joint_signoff(
     assert all(e["actor"] != "test set-up" for e in events if e["action"] == "transitioned")
     deadlines = lead.get("/api/deadlines", params={"stream": "omic-2026", "closed": True})
     assert deadlines.status_code == 200, deadlines.text
+    (open_one, *_) = [d for d in deadlines.json() if d["closed_at"] is None]
+    far = lead.post(
+        f"/api/deadlines/{open_one['id']}/extension",
+        json={"to": "9999-12-31", "reason": "a slip of the keyboard"},
+    )
+    assert far.status_code == 422, far.text  # not a 500: a date beyond the horizon
+    assert "more than 10 years after the due date" in far.json()["detail"]
     feed = lead.get("/api/calendar/streams/omic-2026.ics")
     assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
     assert feed.text.startswith("BEGIN:VCALENDAR")

@@ -229,7 +229,14 @@ class Walks(RuleBasedStateMachine):
         steps: list[tuple[str, Callable[[], object]]] = [
             ("schedule", lambda: send(rt, LEAD, SchedulePublication(key=ref, when=when))),
             ("send embargo", lambda: send(rt, LEAD, SendEmbargoedCopy(key=ref))),
-            ("publish", lambda: send(rt, LEAD, Publish(key=ref, url=url, version=version))),
+            (
+                "publish",
+                lambda: send(
+                    rt,
+                    LEAD,
+                    Publish(key=ref, url=url, version=version, early_release_reason="a walk"),
+                ),
+            ),
         ]
         if not self.load(ref).publication.recipients:
             steps.insert(

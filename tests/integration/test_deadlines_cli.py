@@ -99,6 +99,9 @@ def test_a_deadline_is_extended_with_a_reason_and_bad_input_exits_2(
     assert "reason is required" in no_reason.stderr
     earlier = cjji(*args, "--to", "2022-01-11", "--reason", "x", *who, expect=2)
     assert "an extension moves it later" in earlier.stderr
+    far = cjji(*args, "--to", "9999-12-31", "--reason", "x", *who, expect=2)
+    assert "is more than 10 years after the due date" in far.stderr
+    assert "Traceback" not in far.stderr
     other = ("--actor", "lead.hmicfrs", "--body", "HMIC")
     cjji(*args, "--to", "2022-03-31", "--reason", "x", *other, expect=3)
     cjji("deadlines", "extend", "999999", "--to", "2022-03-31", "--reason", "x", *who, expect=2)

@@ -60,12 +60,56 @@ def test_publication_is_refused_for_a_version_not_every_body_approved(
     )
     send(rt, LEAD, SendEmbargoedCopy(key="mappa"))
     url = "https://example.gov.uk/r"
+    clock.now += timedelta(days=10)  # the scheduled time
     with pytest.raises(TransitionRefused, match="must be the one every body approved"):
         send(rt, LEAD, Publish(key="mappa", url=url, version="b" * 64))
     ws = send(rt, LEAD, Publish(key="mappa", url=url, version=approved))
     assert ws.state is Stage.FOLLOW_UP
+    (moved,) = [
+        e for e in queries.audit_log(rt, "mappa", action="transitioned") if e["to"] == "follow_up"
+    ]
+    assert moved["reason"] is None  # on time: no early release
     shown = queries.show_stream(rt, "mappa")["publication"]
     assert (shown["url"], shown["version"]) == ("https://example.gov.uk/r", approved)
+
+
+def test_publishing_before_the_scheduled_time_needs_the_leads_reason_and_an_https_url(
+    rt: Runtime, clock: Clock
+) -> None:
+    create(rt)
+    approved = to_signoff(rt)
+    approve_all(rt, "mappa", approved)
+    send(rt, LEAD, SchedulePublication(key="mappa", when=clock.now + timedelta(days=10)))
+    send(
+        rt,
+        LEAD,
+        AddEmbargoRecipient(key="mappa", name="Press", email="press@example.org", kind="press"),
+    )
+    send(rt, LEAD, SendEmbargoedCopy(key="mappa"))
+    url = "https://www.justiceinspectorates.gov.uk/mappa"
+    with pytest.raises(TransitionRefused, match="confirm an early release and give the reason"):
+        send(rt, LEAD, Publish(key="mappa", url=url, version=approved))
+    with pytest.raises(TransitionRefused, match="starting https://"):
+        send(
+            rt,
+            LEAD,
+            Publish(
+                key="mappa",
+                url="http://www.justiceinspectorates.gov.uk/mappa",
+                version=approved,
+                early_release_reason="the minister announced it",
+            ),
+        )
+    assert queries.show_stream(rt, "mappa")["state"] == "publication"
+    early = Publish(
+        key="mappa", url=url, version=approved, early_release_reason="the minister announced it"
+    )
+    assert send(rt, LEAD, early).state is Stage.FOLLOW_UP
+    (moved,) = [
+        e for e in queries.audit_log(rt, "mappa", action="transitioned") if e["to"] == "follow_up"
+    ]
+    assert moved["reason"] == "early release: the minister announced it"
+    assert moved["actor"] == LEAD.name
 
 
 def test_the_embargo_date_is_working_days_before_publication_and_access_is_logged(
@@ -156,6 +200,13 @@ def test_the_whole_journey_closes_only_when_every_recommendation_is_closed_or_ca
     final = {r["number"]: r for r in register.register(rt, clock.now.date(), ref="mappa")}
     assert final[1]["status"] == "closed"
     assert final[2]["carried_to"] == "mappa-follow-up"
+    # It is followed up where it went: open on the receiving work stream and its register.
+    (taken,) = register.register(rt, clock.now.date(), ref="mappa-follow-up")
+    assert (taken["status"], taken["carried_from"]) == ("open", "mappa #2")
+    assert taken["text"] == "Share risk information"
+    assert taken["addressed_to"] == "Chief constables"
+    received = queries.show_stream(rt, "mappa-follow-up")["recommendations"]
+    assert [r["carried_from"] for r in received] == ["mappa #2"]
     assert queries.replay_differences(rt) == {}
     assert queries.verify_audit(rt).ok
 

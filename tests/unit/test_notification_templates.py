@@ -36,7 +36,6 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "document": "report",
         "version": "9c1e4f2",
         "due": "Friday 24 September 2021",
-        "cli_example": CLI,
     },
     "reminder": {
         **STREAM,
@@ -110,7 +109,7 @@ def test_a_missing_variable_raises(name: str, missing: str) -> None:
         ("stage_entered", "participants"),
         ("stage_entered", "lead"),
         ("decision_requested", "version"),
-        ("decision_requested", "cli_example"),
+        ("decision_requested", "public_url"),
         ("reminder", "days_left"),
         ("escalation", "chief_inspector"),
         ("published", "url"),
@@ -169,11 +168,25 @@ def test_stage_entered_lists_the_lead_and_every_participant() -> None:
     assert "Participating bodies: HMICFRS, HMCPSI, Estyn" in body
 
 
-def test_decision_requested_gives_the_command_and_the_date() -> None:
+def test_decision_requested_gives_the_decision_page_and_the_date_not_a_command() -> None:
     subject, body = render("decision_requested", **CONTEXTS["decision_requested"])
     assert "by Friday 24 September 2021" in subject
-    assert CLI in body
+    assert "Please record your decision by Friday 24 September 2021" in body
+    assert "/streams/JI-2021-07#decisions" in body
+    assert "cjji " not in body and "command line" not in body
     assert "version 9c1e4f2" in body
+
+
+def test_the_send_back_notice_carries_the_comment_that_caused_it() -> None:
+    context = {
+        **CONTEXTS["stage_entered"],
+        "state": "drafting",
+        "from_state": "joint_signoff",
+        "comments": [{"body": "HMICFRS", "comment": "The custody chapter needs 2021 figures"}],
+    }
+    _, body = render("stage_entered", **context)
+    assert "Changes requested:" in body
+    assert "HMICFRS: The custody chapter needs 2021 figures" in body
 
 
 def test_decision_requested_without_a_date_asks_for_a_decision_as_soon_as_possible() -> None:

@@ -227,8 +227,15 @@ def test_a_thematic_inspection_is_taken_from_scoping_to_closed_on_the_pages(
     )
     trail.step(lead.post("publication/embargo"), "publication_changed", change="embargo_sent")
     url = "https://www.justiceinspectorates.gov.uk/mappa"
-    answer = lead.post("publication/publish", url=url, version=approved)
-    trail.step(answer, "transitioned", url=url, version=approved)
+    trail.refused(
+        lead.post("publication/publish", url=url, version=approved),
+        409,
+        "to publish before then, confirm an early release and give the reason",
+    )
+    early = "the minister has announced the findings"
+    answer = lead.post("publication/publish", url=url, version=approved, early_release_reason=early)
+    moved = trail.step(answer, "transitioned", url=url, version=approved)
+    assert moved["reason"] == f"early release: {early}"
     assert state(rt) == "follow_up"
     assert f"Published at {url}" in lead.notice(answer)
     answer = lead.post("urgent-notification", **day("on", 14, 2, 2022))

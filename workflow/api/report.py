@@ -235,7 +235,13 @@ def pub_send(rt: Rt, who: Who, key: Key) -> dict[str, Any]:
 @router.post("/publication/publish", response_model=StreamDetail, summary="Publish")
 def pub_publish(rt: Rt, who: Who, key: Key, data: Publish) -> dict[str, Any]:
     """Record the report as published, at its URL, as the version every body approved."""
-    ws = rt.handle(PublishReport(key=key, url=data.url, version=data.version), who)
+    command = PublishReport(
+        key=key,
+        url=data.url,
+        version=data.version,
+        early_release_reason=data.early_release_reason,
+    )
+    ws = rt.handle(command, who)
     return _after(rt, ws.ref)
 
 

@@ -47,7 +47,13 @@ class Problem(BaseModel):
 class Outstanding(BaseModel):
     document: DocumentKind
     version: str
-    awaiting: list[str] = Field(description="Bodies that have not approved this version.")
+    awaiting: list[str] = Field(
+        description="Bodies whose decision on this version is awaited (not those that "
+        "requested changes: they await a new version)."
+    )
+    changes_requested: list[str] = Field(
+        default_factory=list, description="Bodies that requested changes to this version."
+    )
     standing: dict[str, str] = Field(description="Each body's standing decision on it.")
 
 
@@ -393,8 +399,13 @@ class EmbargoRecipientAdd(Model):
 
 
 class Publish(Model):
-    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s\x00]+$", max_length=2000)]
+    url: Annotated[str, StringConstraints(pattern=r"^https://[^\s\x00]+$", max_length=2000)]
     version: Hash
+    early_release_reason: str | None = Field(
+        None,
+        max_length=2000,
+        description="Before the scheduled time: the lead's reason for releasing early.",
+    )
 
 
 class UrgentNotification(Model):

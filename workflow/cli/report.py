@@ -399,10 +399,19 @@ def pub_publish(
     url: Annotated[str, typer.Option(help="The public address of the report.")],
     version: Annotated[str, typer.Option(help="The version published (its hash).")],
     body: Body = None,
+    early_release: Annotated[
+        str | None,
+        typer.Option(
+            "--early-release",
+            help="Before the scheduled time: confirm an early release, with the reason.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Publish: record the URL and the version, which must be the one every body approved."""
-    ws = _send(actor, body, Publish(key=key, url=url, version=version))
+    """Publish: record the https URL and the version, which must be the one every body
+    approved; before the scheduled time only with --early-release REASON (audited)."""
+    command = Publish(key=key, url=url, version=version, early_release_reason=early_release)
+    ws = _send(actor, body, command)
     _done(as_json, key, f"{ws.ref} published; now in {ws.state.value}")
 
 

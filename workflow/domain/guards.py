@@ -126,6 +126,18 @@ def publication_scheduled(ws: WorkStream, ctx: MoveContext) -> str | None:
     return None
 
 
+def publication_time_reached(ws: WorkStream, ctx: MoveContext) -> str | None:
+    """Not before the scheduled time, unless the lead confirms an early release with a
+    reason (the move's reason, kept in the audit trail)."""
+    when = ws.publication.scheduled_for
+    if when is None or ctx.at >= when or (ctx.reason and ctx.reason.strip()):
+        return None
+    return (
+        f"publication is scheduled for {when.strftime('%d %B %Y %H:%M %Z').strip()}: "
+        "to publish before then, confirm an early release and give the reason"
+    )
+
+
 def embargoed_copy_sent(ws: WorkStream, ctx: MoveContext) -> str | None:
     p = ws.publication
     if p.embargo_sent_at is None:
@@ -140,10 +152,10 @@ def embargoed_copy_sent(ws: WorkStream, ctx: MoveContext) -> str | None:
 
 def published_version_is_the_approved_one(ws: WorkStream, ctx: MoveContext) -> str | None:
     problems = []
-    if not ctx.url or not ctx.url.startswith(("https://", "http://")):
+    if not ctx.url or not ctx.url.startswith("https://") or len(ctx.url) <= len("https://"):
         problems.append(
-            "give the public URL of the published report: publish with `cjji publication "
-            "publish KEY --url URL --version HASH`, not `cjji streams fire`"
+            "give the public URL of the published report, starting https://: publish with "
+            "`cjji publication publish KEY --url URL --version HASH`, not `cjji streams fire`"
         )
     if ctx.version != ws.report.current:
         given = ctx.version[:12] if ctx.version else "no version"

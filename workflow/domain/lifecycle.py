@@ -64,6 +64,7 @@ TRANSITIONS: tuple[Move, ...] = (
         (
             g.report_approved_by_every_body,
             g.publication_scheduled,
+            g.publication_time_reached,
             g.embargoed_copy_sent,
             g.published_version_is_the_approved_one,
         ),

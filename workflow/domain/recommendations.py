@@ -79,6 +79,8 @@ class Recommendation:
     carried_to: str | None = None
     created_on: date | None = None
     closed_on: date | None = None
+    #: Where a carried recommendation came from: "<ref> #<number>".
+    carried_from: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -160,6 +162,8 @@ def encode_recommendation(r: Recommendation) -> dict[str, Any]:
         "carried_to": r.carried_to,
         "created_on": _iso(r.created_on),
         "closed_on": _iso(r.closed_on),
+        # Only on a carried-in recommendation: every payload written before is unchanged.
+        **({"carried_from": r.carried_from} if r.carried_from else {}),
     }
 
 
@@ -185,6 +189,7 @@ def decode_recommendation(d: dict[str, Any]) -> Recommendation:
         carried_to=d.get("carried_to"),
         created_on=_date(d.get("created_on")),
         closed_on=_date(d.get("closed_on")),
+        carried_from=d.get("carried_from"),
     )
 
 

@@ -133,6 +133,38 @@ def add_recommendation(
     return rec
 
 
+def receive_carried_recommendation(
+    ws: WorkStream,
+    carried: Recommendation,
+    source_ref: str,
+    actor: str,
+    body: str | None,
+    at: datetime,
+) -> Recommendation:
+    """``carried`` (from ``source_ref``) taken on by ``ws``: a new open recommendation with
+    the same text, owner and statutory clock, noting where it came from."""
+    rec = Recommendation(
+        number=len(ws.recommendations) + 1,
+        text=carried.text,
+        addressed_to=carried.addressed_to,
+        type=carried.type,
+        clock=carried.clock,
+        owner=carried.owner,
+        action_plan=carried.action_plan,
+        due=carried.due,
+        response=carried.response,
+        created_on=at.date(),
+        carried_from=f"{source_ref} #{carried.number}",
+    )
+    ws.recommendations.append(rec)
+    ws.record(
+        RecommendationAdded(
+            **_around(ws, actor, body, at), recommendation=encode_recommendation(rec)
+        )
+    )
+    return rec
+
+
 def recommendation(ws: WorkStream, number: int) -> Recommendation:
     for rec in ws.recommendations:
         if rec.number == number:

@@ -312,6 +312,7 @@ def pub_publish(
     csrf_token: FormToken = "",
     url: Annotated[str, Form(max_length=2000)] = "",
     version: Annotated[str, Form(max_length=100)] = "",
+    early_release_reason: FormText = "",
 ) -> Response:
     return act(
         request,
@@ -323,8 +324,16 @@ def pub_publish(
         form="pub-publish",
         section="publication",
         done="published",
-        values={"url": url, "version": version},
-        change=lambda: rt.handle(Publish(key=key, url=url.strip(), version=version), who),
+        values={"url": url, "version": version, "early_release_reason": early_release_reason},
+        change=lambda: rt.handle(
+            Publish(
+                key=key,
+                url=url.strip(),
+                version=version,
+                early_release_reason=early_release_reason.strip() or None,
+            ),
+            who,
+        ),
     )
 
 

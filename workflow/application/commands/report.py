@@ -104,9 +104,13 @@ class SendEmbargoedCopy(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Publish(Command):
+    """Publish ``version`` at ``url`` (https). Before the scheduled time only as an early
+    release the lead confirms with a reason, which the audit trail keeps."""
+
     key: str
     url: str
     version: str
+    early_release_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

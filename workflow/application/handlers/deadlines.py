@@ -5,6 +5,7 @@ the policy's to say (:mod:`workflow.application.policy`)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlmodel import col, select
@@ -68,6 +69,17 @@ def _cause(ctx: Context, ws: WorkStream, reason: str | None = None) -> DeadlineC
     )
 
 
+#: How far ahead a deadline may be moved: beyond it a date is a mistake (9999-12-31 once
+#: overflowed the working-day arithmetic of the deadlines that run from it).
+HORIZON_YEARS = 10
+
+
+def latest_date(due: date) -> date:
+    """The last day a deadline due on ``due`` may be moved to."""
+    leap_day = (due.month, due.day) == (2, 29)
+    return due.replace(year=due.year + HORIZON_YEARS, day=28 if leap_day else due.day)
+
+
 def extend(cmd: ExtendDeadline, ctx: Context) -> dict[str, Any]:
     """Move a deadline later, for a reason; the lead body decides. Audited."""
     why = _reason(cmd.reason, "extend a deadline")
@@ -80,6 +92,13 @@ def extend(cmd: ExtendDeadline, ctx: Context) -> dict[str, Any]:
         raise InvalidInput(
             f"{cmd.to.isoformat()} is not after the deadline's due date "
             f"{row.due_on.isoformat()}: an extension moves it later"
+        )
+    # Counted from the due date, not read from the clock: the clock is read once per change.
+    horizon = latest_date(row.due_on)
+    if cmd.to > horizon:
+        raise InvalidInput(
+            f"{cmd.to.isoformat()} is more than {HORIZON_YEARS} years after the due date "
+            f"{row.due_on.isoformat()}: an extension goes to {horizon.isoformat()} at the latest"
         )
     row.extended_reason = why
     ledger.redate(row, cmd.to, _cause(ctx, ledger.ws, why), "extended", why)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from workflow.application.context import Context
 from workflow.domain.events import DocumentRegistered, Event, SignoffRequested, Transitioned
-from workflow.domain.joint_decisions import DECIDED_IN, DocumentKind
-from workflow.domain.stages import Stage
+from workflow.domain.joint_decisions import DECIDED_IN, Decision, DocumentKind
+from workflow.domain.stages import Stage, Trigger
 from workflow.domain.workstream import WorkStream
 
 NOTIFY_TEAM = "cjji.notify_team"
@@ -22,16 +22,24 @@ def request_decisions_at_signoff(event: Transitioned, ws: WorkStream, ctx: Conte
 
 
 def notify_team(event: Transitioned, ws: WorkStream, ctx: Context) -> None:
-    ctx.uow.enqueue(
-        NOTIFY_TEAM,
-        {
-            "ref": ws.ref,
-            "state": event.to_state,
-            "from_state": event.from_state,
-            "reason": event.reason,
-        },
-        ws.ref,
-    )
+    payload: dict[str, object] = {
+        "ref": ws.ref,
+        "state": event.to_state,
+        "from_state": event.from_state,
+        "reason": event.reason,
+    }
+    if event.trigger == Trigger.SEND_BACK:
+        # The team hears what to change: each body's comment with its request for changes.
+        report = ws.report
+        payload["comments"] = [
+            {"body": record.body, "comment": record.comment}
+            for record in report.decisions
+            if record.decision is Decision.REQUEST_CHANGES
+            and record.comment
+            and record.version == report.current
+            and record.round == report.round
+        ]
+    ctx.uow.enqueue(NOTIFY_TEAM, payload, ws.ref)
 
 
 def request_decisions_on_new_version(

@@ -32,7 +32,6 @@ from workflow.application.handlers.streams import fire_trigger
 from workflow.application.inputs import choice
 from workflow.application.queries.people import find_user
 from workflow.application.queries.report import SEND_EMBARGO_TASK
-from workflow.application.queries.streams import load_readonly
 from workflow.domain import report_journey as journey
 from workflow.domain.errors import InvalidInput, Refused
 from workflow.domain.factual_accuracy import Disposition
@@ -155,16 +154,26 @@ def close_recommendation(cmd: CloseRecommendation, ctx: Context) -> None:
 
 
 def carry_recommendation(cmd: CarryRecommendation, ctx: Context) -> None:
-    # The work stream that takes it on is only read: it is not locked or changed.
-    target = load_readonly(ctx.uow.session, cmd.into)[1]
+    """Close it here as carried and open it on the work stream that takes it on (loaded
+    with its lock, and changed in the same transaction), so it is followed up there and
+    shows in the register under that work stream."""
+    source = ctx.uow.streams.get(cmd.key)
+    target = ctx.uow.streams.get(cmd.into)
+    if target.ref == source.ref:
+        raise InvalidInput("a recommendation is carried into another work stream")
     if target.state in (Stage.CLOSED, Stage.WITHDRAWN):
         raise Refused(f"{target.ref} is {target.state.value}: carry into open work")
+    carried = journey.recommendation(source, cmd.number)
     _change_rec(
         ctx,
         cmd.key,
         cmd.number,
         "carried",
         lambda r, ws, now: r.carry(target.ref, london_date(now)),
+    )
+    actor = ctx.actor
+    journey.receive_carried_recommendation(
+        target, carried, source.ref, actor.name, actor.body, ctx.clock()
     )
 
 
@@ -197,9 +206,16 @@ def send_embargoed_copy(cmd: SendEmbargoedCopy, ctx: Context) -> int:
 
 
 def publish(cmd: Publish, ctx: Context) -> WorkStream:
-    """The ``publish`` move, with the URL and the version every body approved."""
+    """The ``publish`` move, with the URL and the version every body approved; before the
+    scheduled time, only with the lead's reason for an early release (kept as the move's
+    reason in the audit trail)."""
+    early = (cmd.early_release_reason or "").strip()
+    reason = f"early release: {early}" if early else None
     return fire_trigger(
-        FireTrigger(key=cmd.key, trigger="publish", url=cmd.url, version=cmd.version), ctx
+        FireTrigger(
+            key=cmd.key, trigger="publish", url=cmd.url, version=cmd.version, reason=reason
+        ),
+        ctx,
     )
 
 

@@ -34,6 +34,7 @@ from workflow.domain.stages import Stage
 from workflow.domain.workstream import WorkStream
 from workflow.notifications import Channel, Message, render
 from workflow.notifications.message import Delivery
+from workflow.store.deadline_tables import DeadlineRow
 from workflow.store.tables import AuditEventRow, DeliveryRow, OutboxRow, UserRow
 from workflow.store.uow import UnitOfWork
 
@@ -66,6 +67,7 @@ def _team_message(
         state=state,
         from_state=row.payload.get("from_state") or "",
         reason=row.payload.get("reason") or "",
+        comments=row.payload.get("comments") or [],
         public_url=rt.settings.public_url,
         lead=ws.lead or "not recorded",
         participants=list(ws.participants) or ["none recorded"],
@@ -81,6 +83,7 @@ def _decision_message(
     if ws.document(kind).current != version:
         return [], f"version {version[:12]} was superseded before the request went out"
     body = rt.bodies.resolve(body_code)
+    due = row.payload.get("due") or _decision_due(session, ws.ref, body_code)
     out = []
     for user in people_of(session, [body_code], DECIDERS):
         subject, text = render(
@@ -91,16 +94,31 @@ def _decision_message(
             body_name=body.name,
             document=kind.value.replace("_", " "),
             version=version,
-            due=row.payload.get("due"),
+            due=due,
             public_url=rt.settings.public_url,
-            cli_example=(
-                f"cjji signoff record {ws.ref} --body {body_code} --actor "
-                f"{user.username} --decision approve --version {version}"
-                + (f" --kind {kind.value}" if kind is DocumentKind.TERMS_OF_REFERENCE else "")
-            ),
         )
         out.append(_outgoing(row, user, "decision_requested", subject, text))
     return out, None
+
+
+#: The deadline a decision request is answered by: 10 working days at joint sign-off.
+DECISION_RULE = "signoff_response"
+
+
+def _decision_due(session: Session, ref: str, body: str) -> str | None:
+    """The due date of ``body``'s open decision deadline on ``ref``, if one is open."""
+    row = session.exec(
+        select(DeadlineRow).where(
+            col(DeadlineRow.stream_ref) == ref,
+            col(DeadlineRow.rule) == DECISION_RULE,
+            col(DeadlineRow.body) == body,
+            col(DeadlineRow.closed_at).is_(None),
+        )
+    ).first()
+    if row is None:
+        return None
+    due = row.due_on
+    return f"{due:%A} {due.day} {due:%B %Y}"
 
 
 def _reminder_message(

@@ -27,6 +27,7 @@ COLUMNS = [
     "days_open",
     "latest_review",
     "carried_to",
+    "carried_from",
     "text",
 ]
 
@@ -82,6 +83,7 @@ def register(
                 "days_open": (end - start).days if start else None,
                 "latest_review": rec.reviews[-1].judgement.value if rec.reviews else None,
                 "carried_to": rec.carried_to,
+                "carried_from": rec.carried_from,
                 "text": rec.text,
             }
         )

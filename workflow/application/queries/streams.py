@@ -15,7 +15,7 @@ from workflow.domain import lifecycle
 from workflow.domain.audit_chain import Verification
 from workflow.domain.errors import NotFound
 from workflow.domain.guards import MoveContext
-from workflow.domain.joint_decisions import DOCUMENT_DECIDED_IN
+from workflow.domain.joint_decisions import DOCUMENT_DECIDED_IN, Decision
 from workflow.domain.replay import replay
 from workflow.domain.stages import Stage
 from workflow.domain.workstream import WorkStream
@@ -32,11 +32,15 @@ def outstanding_decisions(ws: WorkStream) -> dict[str, Any] | None:
     doc = ws.document(kind)
     if doc.current is None:
         return None
+    standing = doc.standing()
     return {
         "document": kind.value,
         "version": doc.current,
-        "awaiting": doc.outstanding(ws.participants),
-        "standing": {b: d.value for b, d in doc.standing().items()},
+        # A body that requested changes has decided: it awaits a new version, and nothing
+        # is awaited from it until one is registered.
+        "awaiting": [b for b in doc.outstanding(ws.participants) if b not in standing],
+        "changes_requested": [b for b, d in standing.items() if d is Decision.REQUEST_CHANGES],
+        "standing": {b: d.value for b, d in standing.items()},
     }
 
 
