@@ -178,3 +178,15 @@ def test_every_command_of_the_walkthrough_prints_what_the_page_shows(tmp_path: P
                 + "\n".join(f"    {line}" for line in output)
             )
     assert not drifted, "docs/cli.md's walk-through has drifted:\n" + "\n".join(drifted)
+
+
+def test_the_comparison_catches_drift_and_ignores_only_volatile_parts() -> None:
+    assert matches(["due by 2026-12-17"], ["due by 2027-01-04"])
+    assert matches(["│ a │ b │"], ["│ a     │ b       │"])
+    assert not matches(["recorded comment 1"], ["recorded comment 2"])
+    assert not matches([], ["cjji: error: something new"])
+    assert not matches(["line"], ["line", "an extra line"])
+    assert matches(["…", "│ state │ closed │", "…"], ["┏━┓", "│ state │ closed │", "└─┘"])
+    assert not matches(["…", "│ state │ closed │", "…"], ["│ state │ open │"])
+    steps = walkthrough_steps("## A worked walk-through\n```console\n$ X=1\n$ echo $X\n1\n```\n")
+    assert [(s.command, s.expected) for s in steps] == [("X=1", []), ("echo $X", ["1"])]
