@@ -306,6 +306,18 @@ def test_a_work_stream_walks_the_whole_lifecycle_from_the_cli(
         expect=3,
     )
     assert "must be the one every body approved" in wrong.stderr
+    too_soon = cjji(
+        "publication",
+        "publish",
+        "omic-2026",
+        *lead,
+        "--url",
+        "https://www.justiceinspectorates.gov.uk/omic",
+        "--version",
+        version,
+        expect=3,
+    )
+    assert "confirm an early release and give the reason" in too_soon.stderr
     cjji(
         "publication",
         "publish",
@@ -315,6 +327,8 @@ def test_a_work_stream_walks_the_whole_lifecycle_from_the_cli(
         "https://www.justiceinspectorates.gov.uk/omic",
         "--version",
         version,
+        "--early-release",
+        "the walk cannot wait for the scheduled day",
     )
     still_open = cjji("streams", "fire", "omic-2026", "close", *lead, expect=3)
     assert "1 recommendation(s) still open" in still_open.stderr
