@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import col, select
-
 from workflow.application.commands import Command
 from workflow.application.principal import Actor, Principal, engine_principal
+from workflow.application.queries.people import find_user, principal_of
 from workflow.bootstrap import Runtime
 from workflow.domain.roles import Role
-from workflow.store.tables import UserRow
 
 #: What a member of staff named by a test may do unless it says otherwise: move the
 #: work streams their body leads and administer the directory. Deciding for a body needs
@@ -36,15 +34,9 @@ def principal(rt: Runtime, actor: Actor | Principal | str, body: str | None = No
     if actor.name == "system":
         return engine_principal()
     with rt.read() as session:
-        user = session.exec(select(UserRow).where(col(UserRow.username) == actor.name)).first()
+        user = find_user(session, actor.name)
     if user is not None and user.active and (actor.body is None or actor.body == user.body):
-        return Principal(
-            user.id or 0,
-            user.username,
-            user.name,
-            user.body,
-            frozenset(Role(r) for r in user.roles if r in Role.__members__.values()),
-        )
+        return principal_of(user)
     return staff(actor.name, actor.body)
 
 

@@ -226,8 +226,10 @@ def stream_record(rt: Runtime, key: str) -> dict[str, Any]:
     }
 
 
-def document_content(rt: Runtime, key: str, kind: str, version: str) -> tuple[str | None, bytes]:
-    """The text of one registered version: (its file name, its bytes)."""
+def _stored_version(
+    rt: Runtime, key: str, kind: str, version: str
+) -> tuple[str, DocumentContentRow]:
+    """The work stream's ref and the stored row of one registered version, or NotFound."""
     doc_kind: DocumentKind = choice(DocumentKind, kind, "document kind")
     with rt.read() as session:
         row, _ = queries.load_readonly(session, key)
@@ -240,30 +242,25 @@ def document_content(rt: Runtime, key: str, kind: str, version: str) -> tuple[st
         ).first()
     if found is None:
         raise NotFound(f"no {doc_kind.value} version {version[:12]!r} for {row.ref}")
+    return row.ref, found
+
+
+def document_content(rt: Runtime, key: str, kind: str, version: str) -> tuple[str | None, bytes]:
+    """The text of one registered version: (its file name, its bytes)."""
+    _, found = _stored_version(rt, key, kind, version)
     return found.filename, found.content
 
 
 def document_file(rt: Runtime, key: str, kind: str, version: str) -> dict[str, Any]:
     """One registered version as a file: the exact bytes, their media type, the file's name
     for a download and its SHA-256 (the version itself)."""
-    doc_kind: DocumentKind = choice(DocumentKind, kind, "document kind")
-    with rt.read() as session:
-        row, _ = queries.load_readonly(session, key)
-        found = session.exec(
-            select(DocumentContentRow).where(
-                col(DocumentContentRow.stream_id) == row.id,
-                col(DocumentContentRow.kind) == doc_kind.value,
-                col(DocumentContentRow.content_hash) == version.strip().lower(),
-            )
-        ).first()
-    if found is None:
-        raise NotFound(f"no {doc_kind.value} version {version[:12]!r} for {row.ref}")
+    ref, found = _stored_version(rt, key, kind, version)
     media_type = found.media_type or document_files.TEXT
     return {
         "content": found.content,
         "media_type": media_type,
         "filename": document_files.download_name(
-            found.filename, media_type, f"{row.ref}-{doc_kind.value}-{found.content_hash[:12]}"
+            found.filename, media_type, f"{ref}-{found.kind}-{found.content_hash[:12]}"
         ),
         "sha256": found.content_hash,
     }
