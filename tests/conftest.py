@@ -19,6 +19,8 @@ import pytest
 from sqlalchemy import text
 
 from config.settings import Settings
+from tests.support.cli_server import CliServer
+from tests.support.cli_server import cli_server as serving_cli
 from workflow.bootstrap import Runtime, bootstrap
 from workflow.store.db import engine_for
 from workflow.store.migrate import upgrade
@@ -104,6 +106,14 @@ def wipe(rt: Runtime) -> None:
 def runtime_for(url: str, clock: Clock, tmp_path: Path) -> Runtime:
     settings = Settings(database_url=url, data_dir=tmp_path, _env_file=None)
     return bootstrap(settings, clock=clock)
+
+
+@pytest.fixture(scope="session")
+def cli_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CliServer]:
+    """`cjji` as a real process per command, forked from a server that has done the
+    imports once (tests/support/cli_server.py); one server per session (xdist worker)."""
+    with serving_cli(tmp_path_factory.mktemp("cjji-server")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -10,27 +10,33 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from tests.support.cli_server import CliServer
 from tests.web.test_browser import free_port
 
 PEOPLE = Path(__file__).resolve().parents[2] / "config/people.demo.yaml"
 
 
-def cjji(
-    env: dict[str, str], *args: str, stdin: str = "", expect: int = 0
-) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "workflow.cli.main", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == expect, (args, done.stdout, done.stderr)
-    return done
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def cjji(cli_server: CliServer) -> Run:
+    """``cjji(ENV, *ARGS, stdin=…, expect=…)``: one command, a process of its own (forked
+    from the session's server: tests/support/cli_server.py)."""
+
+    def run(
+        env: dict[str, str], *args: str, stdin: str = "", expect: int = 0
+    ) -> subprocess.CompletedProcess[str]:
+        done = cli_server.run(args, env=env, cwd=Path.cwd(), stdin=stdin)
+        assert done.returncode == expect, (args, done.stdout, done.stderr)
+        return done
+
+    return run
 
 
 def get(url: str, token: str | None = None) -> tuple[int, object]:
@@ -45,7 +51,7 @@ def get(url: str, token: str | None = None) -> tuple[int, object]:
 
 
 def test_an_administrator_sets_a_password_issues_a_token_and_serves_the_api(
-    tmp_path: Path,
+    cjji: Run, tmp_path: Path
 ) -> None:
     port = free_port()
     env = {
@@ -93,7 +99,7 @@ def test_an_administrator_sets_a_password_issues_a_token_and_serves_the_api(
     assert f"web pages and API at http://127.0.0.1:{port}/" in output
 
 
-def test_cjji_run_prints_where_to_sign_in_with_the_demo_password(tmp_path: Path) -> None:
+def test_cjji_run_prints_where_to_sign_in_with_the_demo_password(cjji: Run, tmp_path: Path) -> None:
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("CJJI_")},

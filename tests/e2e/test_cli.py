@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.support.cli_server import CliServer
 from workflow.store.db import normalise_url
 
 PROGRAMME = Path(__file__).resolve().parents[2] / "config/programmes/cjji-2021-23.yaml"
@@ -35,18 +36,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def cjji(database_url: str, tmp_path: Path) -> Cjji:
+def cjji(database_url: str, tmp_path: Path, cli_server: CliServer) -> Cjji:
+    """Each command a process of its own (forked from the session's server, which has
+    done the imports once: tests/support/cli_server.py)."""
     env = {**os.environ, "CJJI_DATABASE_URL": database_url, "CJJI_DATA_DIR": str(tmp_path)}
 
     def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [sys.executable, "-m", "workflow.cli.main", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=tmp_path,
-        )
+        done = cli_server.run(args, env=env, cwd=tmp_path)
         assert done.returncode == expect, (args, done.returncode, done.stdout, done.stderr)
         return done
 

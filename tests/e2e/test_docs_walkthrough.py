@@ -9,7 +9,8 @@ How it works, and why this way:
 - **Running.** All commands run in ONE bash process reading a generated script, in one
   temporary directory, so shell variables (`TOR=…`), files written with `printf … > file`
   and `echo $?` behave exactly as they do for a reader typing them. `cjji` is the real
-  entry point of this virtual environment (its `bin` is put first on `PATH`); the database
+  entry point, each command a process of its own forked from the session's server, which
+  has done the imports once (tests/support/cli_server.py, first on `PATH`); the database
   is a fresh SQLite file `var/cjji.sqlite3` under the directory (`CJJI_DATABASE_URL`),
   `CJJI_DATA_DIR` is the directory, and the broker is the default embedded one: nothing
   needs a worker. Before each command the script prints a marker line; after it, the
@@ -35,6 +36,8 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.support.cli_server import CliServer
 
 PAGE = Path(__file__).resolve().parents[2] / "docs/cli.md"
 HEADING = "## A worked walk-through"
@@ -80,11 +83,13 @@ def script_for(steps: list[Step]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(steps: list[Step], directory: Path) -> list[tuple[list[str], int]]:
-    """Each step's output lines and exit status, from one bash process."""
+def run(steps: list[Step], directory: Path, cjji_bin: Path) -> list[tuple[list[str], int]]:
+    """Each step's output lines and exit status, from one bash process; ``cjji_bin``
+    holds the ``cjji`` that bash finds first."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CJJI_")}
+    path = [str(cjji_bin), str(Path(sys.executable).parent), env.get("PATH", "")]
     env |= {
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        "PATH": os.pathsep.join(path),
         "CJJI_DATABASE_URL": "sqlite:///var/cjji.sqlite3",
         "CJJI_DATA_DIR": str(directory),
         "COLUMNS": "200",
@@ -162,9 +167,11 @@ def test_the_page_has_a_walkthrough_from_set_up_to_closed() -> None:
     )
 
 
-def test_every_command_of_the_walkthrough_prints_what_the_page_shows(tmp_path: Path) -> None:
+def test_every_command_of_the_walkthrough_prints_what_the_page_shows(
+    tmp_path: Path, cli_server: CliServer
+) -> None:
     steps = walkthrough_steps(PAGE.read_text(encoding="utf-8"))
-    results = run(steps, tmp_path)
+    results = run(steps, tmp_path, cli_server.bin)
     drifted: list[str] = []
     for number, (step, (output, status)) in enumerate(zip(steps, results, strict=True)):
         checked_by_echo = number + 1 < len(steps) and steps[number + 1].command == "echo $?"

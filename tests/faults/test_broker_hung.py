@@ -8,14 +8,14 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.support.cli_server import CliServer
 from tests.support.processes import ROOT, service_env
 from tests.support.redis_server import PrivateRedis
 from workflow.store.db import normalise_url
@@ -49,19 +49,21 @@ def hung_broker(private_broker: PrivateRedis) -> Iterator[PrivateRedis]:
         os.kill(private_broker.proc.pid, signal.SIGCONT)
 
 
-def cjji(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "workflow.cli.main", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=BUDGET + 20,
-        cwd=ROOT,
-    )
+@pytest.fixture
+def cjji(cli_server: CliServer) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """One command, a process of its own (forked from the session's server)."""
+
+    def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+        return cli_server.run(args, env=env, cwd=ROOT, timeout=BUDGET + 20)
+
+    return run
 
 
 def test_a_change_with_the_broker_hung_commits_and_leaves_its_messages_for_the_relay(
-    database_url: str, tmp_path: Path, hung_broker: PrivateRedis
+    database_url: str,
+    tmp_path: Path,
+    hung_broker: PrivateRedis,
+    cjji: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
     env = service_env(database_url, tmp_path, broker_url=hung_broker.url, outbox_lease_seconds=1)
     for args in (

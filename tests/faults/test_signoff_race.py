@@ -92,15 +92,15 @@ def race(rt: Runtime, url: str, rounds: int) -> None:
 
 
 # Each round is a separate race of every body's process, released together by a barrier;
-# 50 rounds on each database (PostgreSQL ran 200: most of that time went on walking the
+# 25 rounds on each database (PostgreSQL once ran 200: most of that time went on walking the
 # streams to sign-off in the parent, not on racing).
 def test_simultaneous_approvals_move_each_stream_to_publication_exactly_once_on_postgres(
     pg_rt: Runtime, pg_database: str
 ) -> None:
-    race(pg_rt, pg_database, rounds=50)
+    race(pg_rt, pg_database, rounds=25)
 
 
 def test_simultaneous_approvals_move_each_stream_to_publication_exactly_once_on_sqlite(
     sqlite_rt: Runtime, tmp_path: Path
 ) -> None:
-    race(sqlite_rt, str(sqlite_rt.engine.url), rounds=50)
+    race(sqlite_rt, str(sqlite_rt.engine.url), rounds=25)

@@ -80,7 +80,7 @@ NEVER_REGISTERED = content_hash(b"a text nobody registered")
 LEGAL = {(m.trigger.value, m.source.value, m.dest.value) for m in TRANSITIONS}
 
 SETTINGS = settings(
-    max_examples=25,
+    max_examples=15,
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

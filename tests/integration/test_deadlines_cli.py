@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,11 +14,12 @@ from icalendar import Calendar
 
 from tests.conftest import Clock
 from tests.integration.deadline_walk import create_review, review_to_signoff
+from tests.support.cli_server import CliServer
 from workflow.application.queries import deadlines
 from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
 
-pytestmark = pytest.mark.slow  # each command is a new process
+pytestmark = pytest.mark.slow  # each command is a process of its own
 Cjji = Callable[..., subprocess.CompletedProcess[str]]
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,7 +32,7 @@ def rt(pg_rt: Runtime) -> Runtime:
 
 
 @pytest.fixture
-def cjji(rt: Runtime, tmp_path: Path) -> Cjji:
+def cjji(rt: Runtime, tmp_path: Path, cli_server: CliServer) -> Cjji:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("CJJI_")},
         "CJJI_DATABASE_URL": rt.settings.database_url,
@@ -41,14 +41,7 @@ def cjji(rt: Runtime, tmp_path: Path) -> Cjji:
     }
 
     def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [sys.executable, "-m", "workflow.cli.main", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=tmp_path,
-        )
+        done = cli_server.run(args, env=env, cwd=tmp_path)
         assert done.returncode == expect, (args, done.returncode, done.stdout, done.stderr)
         return done
 

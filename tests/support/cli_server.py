@@ -1,0 +1,220 @@
+"""`cjji` commands as real processes, each at the cost of a fork instead of a new interpreter.
+
+Every `cjji` command a person types starts Python and imports SQLAlchemy, pydantic, Typer
+and the engine: about a second of CPU before the command does anything. The CLI tests
+and the docs' walk-through run a few hundred commands, so that second was a large part of
+the suite. A fork server pays it once per test process:
+
+- **The server** (``python -m tests.support.cli_server SOCKET``) imports the CLI and the
+  modules its commands load on first use, then listens on a Unix socket. It opens no
+  database, starts no thread and reads no settings before it forks, so each child starts
+  from the same clean state a new interpreter would (the settings and runtime caches are
+  empty).
+- **The client** is the executable ``cjji`` written into :attr:`CliServer.bin` (put it
+  first on ``PATH``, or run it with :mod:`subprocess`). It is a small script run with
+  ``python -S`` (no site, so no third-party import: a few milliseconds), which sends the
+  server its argv, its environment, its working directory and its own stdin, stdout and
+  stderr (the file descriptors themselves, passed with ``SCM_RIGHTS``).
+- **The child** the server forks for that command takes those descriptors as 0, 1 and 2,
+  that environment, directory and argv, runs the entry point ``workflow.cli.main:main``
+  exactly as the console script does, and tells the client its exit status, which the
+  client exits with. Signals sent to the client (SIGINT, SIGTERM) are passed on to it.
+
+So each command is a separate process with its own pid, file descriptors, environment
+and exit status; what it writes goes straight to the pipe or terminal the caller gave.
+What differs from a new interpreter: the interpreter's start-up options (``PYTHON*``
+variables read at start-up) are the server's, and modules are already imported. The few
+tests about the process itself (signals to ``cjji run``, a fresh interpreter's imports)
+still start a real interpreter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import traceback
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# Loaded by some commands on first use; importing them before forking is what makes a
+# command cheap. A module that fails to import is left for the command to report.
+PRELOAD = (
+    "workflow.cli.main",
+    "workflow.bootstrap",
+    "workflow.server",
+    "tasks.publisher",
+    "tasks.app",
+    "workflow.store.schema",
+    "alembic.command",
+    "alembic.config",
+    "uvicorn",
+    "docx",
+    "pypdf",
+    "openpyxl",
+    "icalendar",
+    "yaml",
+    "argon2",
+    "sqlalchemy.dialects.postgresql.psycopg",
+    "sqlalchemy.dialects.sqlite.pysqlite",
+)
+HEADER = struct.Struct("!I")
+
+CLIENT = """\
+import json, os, signal, socket, struct, sys
+HEADER = struct.Struct("!I")
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+sock.connect({socket_path!r})
+payload = json.dumps(
+    {{"argv": ["cjji", *sys.argv[1:]], "env": dict(os.environ), "cwd": os.getcwd()}}
+).encode()
+socket.send_fds(sock, [HEADER.pack(len(payload))], [0, 1, 2])
+sock.sendall(payload)
+reader = sock.makefile("r")
+child = int(reader.readline())
+for number in (signal.SIGINT, signal.SIGTERM):
+    signal.signal(number, lambda signum, frame: os.kill(child, signum))
+status = reader.readline().strip()
+sys.exit(int(status) if status else 1)
+"""
+
+
+def serve(socket_path: str) -> None:
+    for name in PRELOAD:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    # Children are reaped by the kernel; each child puts SIGCHLD back before it runs the
+    # command, which may start and wait for processes of its own (`cjji run`).
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(socket_path)
+    server.listen(16)
+    print("ready", flush=True)
+    while True:
+        connection, _ = server.accept()
+        if os.fork() == 0:
+            server.close()
+            os._exit(_run_child(connection))
+        connection.close()
+
+
+def _run_child(connection: socket.socket) -> int:
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    head, fds, _, _ = socket.recv_fds(connection, HEADER.size, 3)
+    (length,) = HEADER.unpack(head)
+    payload = b""
+    while len(payload) < length:
+        payload += connection.recv(length - len(payload))
+    request = json.loads(payload)
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.chdir(request["cwd"])
+    sys.argv = request["argv"]
+    connection.sendall(f"{os.getpid()}\n".encode())
+    from workflow.cli.main import main
+
+    code: int
+    try:
+        main()
+        code = 0
+    except SystemExit as stop:
+        if stop.code is None or isinstance(stop.code, int):
+            code = stop.code or 0
+        else:  # sys.exit("message"), as the interpreter does
+            print(stop.code, file=sys.stderr)
+            code = 1
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    with contextlib.suppress(Exception):
+        sys.stderr.flush()
+    with contextlib.suppress(OSError):
+        connection.sendall(f"{code}\n".encode())
+    return code
+
+
+class CliServer:
+    """One fork server and its ``cjji`` client, for one test process."""
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.socket_path = str(directory / "cjji.sock")
+        self.bin = directory / "bin"
+        self.bin.mkdir(exist_ok=True)
+        self.cjji = self.bin / "cjji"
+        self.cjji.write_text(
+            f"#!{sys.executable} -S\n" + CLIENT.format(socket_path=self.socket_path)
+        )
+        self.cjji.chmod(0o755)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CJJI_")}
+        # Read once, when the authentication module is imported (before any fork).
+        env["CJJI_PASSWORD_HASHING"] = os.environ.get("CJJI_PASSWORD_HASHING", "")
+        env["PYTHONPATH"] = str(ROOT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.cli_server", self.socket_path],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        ready = self.process.stdout.readline().strip()
+        assert ready == "ready", f"the cjji fork server did not start: {ready!r}"
+
+    def run(
+        self,
+        args: Sequence[str],
+        *,
+        env: Mapping[str, str],
+        cwd: Path | str,
+        timeout: float = 120,
+        stdin: str = "",
+    ) -> subprocess.CompletedProcess[str]:
+        """Run ``cjji ARGS`` as a forked process, with ``stdin`` as its input and its
+        output captured, as ``subprocess.run`` does for a new one."""
+        return subprocess.run(
+            [str(self.cjji), *args],
+            env=dict(env),
+            cwd=cwd,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+@contextlib.contextmanager
+def cli_server(directory: Path) -> Iterator[CliServer]:
+    server = CliServer(directory)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])
