@@ -27,3 +27,14 @@ def test_fast_hashing_uses_the_cheapest_profile_and_either_verifies_the_other(
     slow = PasswordHasher()
     assert slow.verify(fast.hash("correct horse battery"), "correct horse battery")
     assert fast.verify(slow.hash("correct horse battery"), "correct horse battery")
+
+
+def test_the_engine_picks_its_hasher_when_it_first_hashes_not_when_it_is_imported() -> None:
+    """tests/conftest.py sets the switch after it has imported the engine: the hashes the
+    tests make must still be the cheap ones (they were not, for a while, at about a
+    second per sign-in)."""
+    from workflow.application.authentication import _hasher, hash_password
+
+    hashed = hash_password("correct horse battery")
+    assert _hasher().memory_cost == profiles.CHEAPEST.memory_cost
+    assert f"m={profiles.CHEAPEST.memory_cost}," in hashed

@@ -20,6 +20,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote
 
+from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete
@@ -48,7 +49,12 @@ MIN_PASSWORD_LENGTH = 12
 #: The demonstration password, set only by `cjji run --demo` outside production.
 DEMO_PASSWORD = "cjji-demo-2021"  # noqa: S105 - a documented demo value, refused in production
 
-_hasher = password_hasher()
+
+@cache
+def _hasher() -> PasswordHasher:
+    """The hasher, chosen on first use (not at import), so that the choice follows the
+    environment of the process that hashes, whatever imported this module first."""
+    return password_hasher()
 
 
 @cache
@@ -56,7 +62,7 @@ def _dummy_hash() -> str:
     """Verified against when a username is unknown, so that a wrong name takes as long as
     a wrong password and timing tells nobody which usernames exist. Made on first use, not
     at import: every `cjji` command would pay for it otherwise."""
-    return _hasher.hash(secrets.token_hex(16))
+    return _hasher().hash(secrets.token_hex(16))
 
 
 class Unauthenticated(WorkflowError):
@@ -115,11 +121,11 @@ def hash_password(password: str) -> str:
         raise InvalidInput(
             f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters"
         )
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def demo_password_hash() -> str:
-    return _hasher.hash(DEMO_PASSWORD)
+    return _hasher().hash(DEMO_PASSWORD)
 
 
 def new_token() -> tuple[str, str, str]:
@@ -130,7 +136,7 @@ def new_token() -> tuple[str, str, str]:
 
 def _verify(stored: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored or _dummy_hash(), password) and stored is not None
+        return _hasher().verify(stored or _dummy_hash(), password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from fastapi import Request
@@ -13,7 +14,11 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, selec
 from workflow.web import charts
 
 
+@cache
 def environment() -> Environment:
+    """The pages' Jinja environment, one per process: it holds the compiled templates (the
+    GOV.UK Frontend macros take a good part of a second to compile), so every app made
+    in the process (the tests make hundreds) shares them. Its filters keep no state."""
     env = Environment(
         loader=ChoiceLoader(
             [
