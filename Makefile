@@ -19,21 +19,28 @@ PYTEST_RUN := -n $(PYTEST_WORKERS) --dist worksteal --durations=15 \
 
 .PHONY: run test test-fast check lint format bench clean browser govuk-assets lock
 
-$(STAMP): pyproject.toml $(LOCK)
+# pip installs uv (pinned, with its hashes, in requirements-bootstrap.lock), and uv installs
+# the lock: the same packages and hashes as pip would, in a quarter of the time.
+$(STAMP): pyproject.toml $(LOCK) requirements-bootstrap.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "Installing cjji-workflow and its tools into $(VENV) from $(LOCK) (first run only)…"
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK)
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+	  -r requirements-bootstrap.lock
+	@$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r $(LOCK)
+	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@rm -f $(VENV)/.installed-* && touch $@
 
 ## lock: pin every dependency, with hashes, after a change to pyproject.toml's lists
-## (requirements-dev.lock for make and CI, requirements.lock for the Docker image)
+## (requirements-dev.lock for make and CI, requirements.lock for the Docker image,
+## requirements-bootstrap.lock for uv, which installs the first)
 lock: $(STAMP)
-	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --extra dev \
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --extra dev \
 	  -o requirements-dev.lock pyproject.toml
-	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
 	  -o requirements.lock pyproject.toml
+	echo "uv==$$($(BIN)/uv --version | cut -d' ' -f2)" | $(BIN)/pip-compile --quiet --generate-hashes \
+	  --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-bootstrap.lock -
 
 ## run: the engine on the embedded default (SQLite under var/): migrate, import, show, and
 ## serve the web pages and API (it prints the address and the demo sign-in; Ctrl-C stops)
