@@ -242,7 +242,8 @@ def document(
     kind: DocumentKind,
     version: Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")],
 ) -> Response:
-    """A readable preview: the text of the version (a .docx's paragraphs, a PDF's text)."""
+    """A readable preview: the text of the version (the paragraphs of a .docx or an .odt,
+    the text of a PDF)."""
     preview = progress.document_preview(rt, ref, kind.value, version)
     # Served as plain text, never as HTML: a document's content cannot run in the page.
     return Response(
