@@ -11,10 +11,12 @@ message that says what to upload instead.
 from __future__ import annotations
 
 import io
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 TEXT = "text/plain"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -140,3 +142,19 @@ def download_name(filename: str | None, media_type: str | None, fallback: str) -
     elif extension and not kept.lower().endswith(extension):
         kept += extension
     return kept
+
+
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """The ``Content-Disposition`` header for ``filename`` (made by :func:`download_name`):
+    a plain ASCII name every client reads, and the exact name (RFC 6266 ``filename*``)
+    when it has other letters, since a header cannot carry them as they are."""
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    ascii_name = " ".join(ascii_name.split())
+    if not ascii_name.strip(" ."):
+        ascii_name = "document"
+    elif ascii_name.startswith("."):  # only the extension was ASCII
+        ascii_name = "document" + ascii_name
+    header = f'{disposition}; filename="{ascii_name}"'
+    if ascii_name != filename:
+        header += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return header

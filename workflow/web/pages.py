@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from workflow.adapters import spreadsheet
+from workflow.adapters import document_files, spreadsheet
 from workflow.application import authentication as access
 from workflow.application.authentication import Unauthenticated
 from workflow.application.commands import RecordDecision
@@ -272,7 +272,7 @@ def document_download(
         media_type=file["media_type"],
         headers={
             "X-Content-Type-Options": "nosniff",
-            "Content-Disposition": f'attachment; filename="{file["filename"]}"',
+            "Content-Disposition": document_files.content_disposition(file["filename"]),
             "X-Content-SHA256": file["sha256"],
         },
     )
