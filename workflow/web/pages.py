@@ -17,7 +17,7 @@ from workflow.adapters import document_files, spreadsheet
 from workflow.application import authentication as access
 from workflow.application.authentication import Unauthenticated
 from workflow.application.commands import RecordDecision
-from workflow.application.queries import progress
+from workflow.application.queries import changes, progress
 from workflow.application.queries import report as report_queries
 from workflow.application.queries import streams as queries
 from workflow.domain.errors import InvalidInput, WorkflowError
@@ -368,6 +368,7 @@ def decide_link(request: Request, rt: Rt, who: MaybeViewer, token: str) -> Respo
             "grant": grant,
             "stream": stream_,
             "content": text,
+            "changes": changes.for_decider(rt, grant.ref, grant.kind, grant.body, grant.version),
             "request_path": request.url.path,
         },
     )
