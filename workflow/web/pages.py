@@ -37,6 +37,7 @@ from workflow.web.auth import (
     form_binding,
     set_session,
 )
+from workflow.web.forms import uk_time
 from workflow.web.rendering import render
 from workflow.web.stream_view import awaited_item, stream_page
 
@@ -329,21 +330,51 @@ def decisions(request: Request, rt: Rt, who: Viewer) -> HTMLResponse:
 
 
 # -- embargo links ---------------------------------------------------------------------
+EMBARGO_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+}
+
+
 @router.get("/embargo/{token}")
-def embargo_copy(rt: Rt, token: Annotated[str, Path(max_length=2000)]) -> Response:
-    """The embargoed report for the recipient whose signed link this is. No sign-in: the
-    link is theirs alone, expires, and every opening is audited (``embargo_accessed``)."""
-    filename, content = report_queries.open_embargoed_copy(rt, token)
-    safe = "".join(c for c in filename if c.isalnum() or c in "._-") or "report.txt"
-    # Served as plain text, never as HTML: the report's content cannot run in the page.
+def embargo_copy(
+    request: Request, rt: Rt, token: Annotated[str, Path(max_length=2000)]
+) -> Response:
+    """The embargoed report for the recipient whose signed link this is: the embargo, a
+    readable preview of the report and the exact file to download. No sign-in: the link
+    is theirs alone, expires, and every opening is audited (``embargo_accessed``)."""
+    copy = report_queries.open_embargoed_file(rt, token)
+    try:
+        text: str | None = document_files.preview_text(copy["content"], copy["media_type"])
+    except Exception:  # a damaged file: the page still offers the file itself
+        text = None
+    page = render(
+        request,
+        "embargo.html",
+        {
+            "title": f"Embargoed: {copy['title']}",
+            "copy": copy,
+            "text": text,
+            "token": token,
+            "uk_time": uk_time,
+        },
+    )
+    page.headers.update(EMBARGO_HEADERS)
+    return page
+
+
+@router.get("/embargo/{token}/download")
+def embargo_download(rt: Rt, token: Annotated[str, Path(max_length=2000)]) -> Response:
+    """The embargoed report's exact file, for the holder of the link (audited likewise)."""
+    copy = report_queries.open_embargoed_file(rt, token)
     return Response(
-        content,
-        media_type="text/plain; charset=utf-8",
+        copy["content"],
+        media_type=copy["media_type"],
         headers={
-            "X-Content-Type-Options": "nosniff",
-            "Content-Disposition": f'inline; filename="{safe}"',
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
+            **EMBARGO_HEADERS,
+            "Content-Disposition": document_files.content_disposition(copy["filename"]),
+            "X-Content-SHA256": copy["sha256"],
         },
     )
 
