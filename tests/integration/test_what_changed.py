@@ -1,8 +1,9 @@
 """What changed, where signatories meet it: a body that approved version 1 of the report
 and is asked to decide on version 2 reads the changes between the two (the text of each
 Word document, compared line by line) in the email that asks it, received at a real SMTP
-server, on the work stream page where it decides, and on its sign-off link's page. A body
-that had not approved is asked plainly; a send-back and a new draft show the same."""
+server, on the work stream page where it decides, in its inbox of decisions awaited, and
+on its sign-off link's page. A body that had not approved is asked plainly; a send-back
+and a new draft show the same."""
 
 from __future__ import annotations
 
@@ -101,6 +102,9 @@ def test_a_body_whose_approval_a_new_version_voided_reads_what_changed_everywher
     for line in CHANGES:
         assert line in box
     assert f"/streams/mappa/documents/report/{v1}/download" in box  # both files, to compare
+    inbox = Person(rt, "signatory.hmicfrs").page("/decisions")
+    assert 'id="what-changed-mappa"' in inbox
+    assert all(line in inbox for line in CHANGES)
     assert "What changed" not in Person(rt, "signatory.hmiprobation").page()
 
     token, _ = access.issue_signoff_link(

@@ -325,6 +325,9 @@ def decisions(request: Request, rt: Rt, who: Viewer) -> HTMLResponse:
     for row in progress.awaiting(rt, who.body or ""):
         item = awaited_item(row, who.body or "")
         if item:
+            item["changes"] = changes.for_decider(
+                rt, item["ref"], item["document"], who.body or "", item["version"]
+            )
             items.append(item)
     return render(request, "decisions.html", {"title": "Decisions awaited", "items": items})
 
