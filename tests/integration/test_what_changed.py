@@ -60,10 +60,13 @@ def approve(rt: Runtime, body: str, version: str) -> None:
 
 
 def asked(mail: MailCatcher, body: str) -> list[EmailMessage]:
+    """The requests for ``body``'s decision on the report that reached the mail server."""
     return [
         m
         for m in mail.messages
-        if "Decision needed" in str(m["Subject"]) and f"@{body.lower()}." in str(m["To"])
+        if "Decision needed" in str(m["Subject"])
+        and ": report for " in str(m["Subject"])
+        and f"@{body.lower()}." in str(m["To"])
     ]
 
 
@@ -145,3 +148,19 @@ def test_after_a_send_back_the_new_draft_shows_what_changed_to_the_bodies_that_h
     assert "What changed" not in text_of(requester)  # it asked for changes: no approval voided
     page = Person(rt, "signatory.hmicfrs").page()
     assert "What changed since version 1, which HMICFRS approved" in page
+
+
+def test_the_file_approved_registered_again_says_nothing_changed_and_asks_again(
+    rt: Runtime, clock: Clock, mail_catcher: MailCatcher
+) -> None:
+    create(rt)
+    v1 = to_signoff(rt, draft=V1)
+    approve(rt, "HMICFRS", v1)
+    send(rt, LEAD, RegisterDocument(key="mappa", kind="report", content=V2))
+    send(rt, LEAD, RegisterDocument(key="mappa", kind="report", content=V1))  # back to v1
+    deliver_all(rt, mail_catcher, REQUEST_DECISION)
+    (message, *_) = asked(mail_catcher, "HMICFRS")
+    assert "It is the very file of version 1, registered again" in text_of(message)
+    assert CHANGES[0] not in text_of(message)
+    page = Person(rt, "signatory.hmicfrs").page()
+    assert "Version 3 is the very file of version 1, registered again" in page

@@ -194,6 +194,7 @@ def changed(**overrides: Any) -> dict[str, Any]:
         "removed": 1,
         "left_out": 0,
         "unreadable": None,
+        "same_file": False,
         **overrides,
     }
 
@@ -215,6 +216,10 @@ def test_decision_requested_shows_what_changed_since_the_version_the_body_approv
         (
             {"lines": (), "unreadable": "The changes cannot be shown (a damaged file)."},
             "The changes cannot be shown (a damaged file).",
+        ),
+        (
+            {"lines": (), "same_file": True, "number": 3},
+            "It is the very file of version 1, registered again: nothing in it changed.",
         ),
     ],
 )

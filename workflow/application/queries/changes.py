@@ -41,7 +41,7 @@ def since_approval(
     doc = ws.document(kind)
     version = version or doc.current
     voided = doc.voided_approval(body)
-    if version is None or voided is None or voided.version == version:
+    if version is None or voided is None or version not in doc.versions:
         return None
     found: dict[str, Any] = {
         "kind": kind.value,
@@ -54,7 +54,12 @@ def since_approval(
         "removed": 0,
         "left_out": 0,
         "unreadable": None,
+        # The very file it approved, registered again: nothing to compare, but the
+        # approval was of an earlier round and no longer counts.
+        "same_file": voided.version == version,
     }
+    if found["same_file"]:
+        return found
     try:
         before = _text(session, ws.ref, kind, voided.version)
         after = _text(session, ws.ref, kind, version)
