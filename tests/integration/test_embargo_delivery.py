@@ -1,6 +1,7 @@
 """The embargoed copy as its recipients meet it: one message each at a real SMTP server,
 sent by the job the worker runs, each carrying a personal link that opens the report on
-the web pages (every opening audited); the page says "sent" only once delivery is recorded."""
+the web pages, to read and to download as the very file (every opening audited); the
+lead's page says "sent" only once delivery is recorded."""
 
 from __future__ import annotations
 
@@ -79,11 +80,20 @@ def test_each_recipient_gets_one_link_that_opens_the_report_and_each_opening_is_
         links.append(found.group(1))
         answer = visitor.get(found.group(1))
         assert answer.status_code == 200, answer.text
-        assert answer.content == b"Draft report v1"
-        assert answer.headers["content-type"].startswith("text/plain")
+        assert answer.headers["content-type"].startswith("text/html")
+        assert answer.headers["cache-control"] == "no-store"
+        assert "Under embargo until 20 Jan 2022, 09:00 (UK time)" in answer.text
+        assert "Draft report v1" in answer.text  # the report's text, to read
+        file = visitor.get(found.group(1) + "/download")  # and the file itself
+        assert file.status_code == 200, file.text
+        assert file.content == b"Draft report v1"
+        assert file.headers["content-type"].startswith("text/plain")
+        assert file.headers["content-disposition"].startswith("attachment;")
+        assert file.headers["x-content-sha256"] == report
     assert links[0] != links[1]  # each recipient's link is their own
     opened = queries.audit_log(rt, "mappa", action="embargo_accessed")
-    assert sorted(e["actor"] for e in opened) == sorted(RECIPIENTS)
+    # Each opening is recorded: the page and the file, by each recipient.
+    assert sorted(e["actor"] for e in opened) == sorted(2 * list(RECIPIENTS))
     assert {e["payload"]["version"] for e in opened} == {report}
 
     forged = visitor.get(links[0][:-3] + "xyz")

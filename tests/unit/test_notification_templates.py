@@ -7,6 +7,7 @@ from typing import Any
 import jinja2
 import pytest
 
+from workflow.adapters.text_changes import text_changes
 from workflow.notifications import TEMPLATE_NAMES, render
 
 STREAM = {
@@ -36,6 +37,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "document": "report",
         "version": "9c1e4f2",
         "due": "Friday 24 September 2021",
+        "changes": None,
     },
     "reminder": {
         **STREAM,
@@ -109,6 +111,7 @@ def test_a_missing_variable_raises(name: str, missing: str) -> None:
         ("stage_entered", "participants"),
         ("stage_entered", "lead"),
         ("decision_requested", "version"),
+        ("decision_requested", "changes"),
         ("decision_requested", "public_url"),
         ("reminder", "days_left"),
         ("escalation", "chief_inspector"),
@@ -175,6 +178,58 @@ def test_decision_requested_gives_the_decision_page_and_the_date_not_a_command()
     assert "/streams/JI-2021-07#decisions" in body
     assert "cjji " not in body and "command line" not in body
     assert "version 9c1e4f2" in body
+
+
+def changed(**overrides: Any) -> dict[str, Any]:
+    """What queries/changes.py gives for a body whose approval of version 1 was voided."""
+    lines = text_changes("Title\nFinding: late\nEnd", "Title\nFinding: on time\nEnd").lines
+    return {
+        "kind": "report",
+        "approved": "a1" * 32,
+        "approved_number": 1,
+        "version": "9c1e4f2",
+        "number": 2,
+        "lines": lines,
+        "added": 1,
+        "removed": 1,
+        "left_out": 0,
+        "unreadable": None,
+        "same_file": False,
+        **overrides,
+    }
+
+
+def test_decision_requested_shows_what_changed_since_the_version_the_body_approved() -> None:
+    context = {**CONTEXTS["decision_requested"], "changes": changed(left_out=12)}
+    _, body = render("decision_requested", **context)
+    assert "HMCPSI approved version 1 of the report (a1a1a1a1a1a1)" in body
+    assert "What changed since version 1 (1 line added, 1 removed):" in body
+    assert "    - Finding: late\n    + Finding: on time\n" in body
+    assert "    @@ From line 1 of the new version @@\n" in body
+    assert "... and 12 more lines" in body
+
+
+@pytest.mark.parametrize(
+    ("overrides", "said"),
+    [
+        ({"lines": ()}, "Its text is the same as version 1's: only the file changed."),
+        (
+            {"lines": (), "unreadable": "The changes cannot be shown (a damaged file)."},
+            "The changes cannot be shown (a damaged file).",
+        ),
+        (
+            {"lines": (), "same_file": True, "number": 3},
+            "It is the very file of version 1, registered again: nothing in it changed.",
+        ),
+    ],
+)
+def test_decision_requested_says_when_there_are_no_changes_to_show(
+    overrides: dict[str, Any], said: str
+) -> None:
+    context = {**CONTEXTS["decision_requested"], "changes": changed(**overrides)}
+    _, body = render("decision_requested", **context)
+    assert said in body
+    assert "What changed since" not in body
 
 
 def test_the_send_back_notice_carries_the_comment_that_caused_it() -> None:

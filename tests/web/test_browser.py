@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,11 +51,11 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture
-def server(pg_rt: Runtime) -> Iterator[str]:
-    """The app served by uvicorn in this process, until the test ends."""
+@contextmanager
+def serving(rt: Runtime) -> Iterator[str]:
+    """The app on ``rt`` served by uvicorn in this process, on a free port; its address."""
     port = free_port()
-    config = uvicorn.Config(app_for(pg_rt), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(app_for(rt), host="127.0.0.1", port=port, log_level="warning")
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
@@ -62,9 +63,18 @@ def server(pg_rt: Runtime) -> Iterator[str]:
     while not running.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        running.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def server(pg_rt: Runtime) -> Iterator[str]:
+    """The app served by uvicorn in this process, until the test ends."""
+    with serving(pg_rt) as address:
+        yield address
 
 
 @pytest.fixture

@@ -1,23 +1,24 @@
 """Documents as files, where people meet them: a .docx made here is uploaded on the work
 stream page, downloaded byte for byte as the same file with its type and name, its SHA-256
-shown beside it, and read in the preview; a PDF's text is shown; other binary files are
-refused with a message that says what to upload."""
+shown beside it, and read in the preview; an .odt and a PDF likewise; other binary files
+(and other zip archives) are refused with a message that says what to upload."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import zipfile
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from docx import Document
 from sqlmodel import SQLModel
 
 from tests.integration.walk import LEAD, agree_terms
 from tests.integration.walk import create as create_stream
 from tests.support.acting import send
+from tests.support.documents import a_docx, a_pdf, an_odt
 from tests.web.test_journey_pages import PAGE, REF, Person
-from workflow.adapters.document_files import DOCX, PDF
+from workflow.adapters.document_files import DOCX, ODT, PDF
 from workflow.application.commands import FireTrigger
 from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
@@ -29,44 +30,6 @@ def drafting(rt: Runtime) -> Person:
     send(rt, LEAD, FireTrigger(key=REF, trigger="start_fieldwork"))
     send(rt, LEAD, FireTrigger(key=REF, trigger="start_drafting"))
     return Person(rt, "lead.hmiprobation")
-
-
-def a_docx() -> bytes:
-    document = Document()
-    document.add_heading("Joint inspection of MAPPA", level=1)
-    document.add_paragraph("Finding 1: risk information was not shared in time.")
-    table = document.add_table(rows=1, cols=2)
-    table.rows[0].cells[0].text = "Area"
-    table.rows[0].cells[1].text = "Rating"
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-def a_pdf(text: str) -> bytes:
-    """A one-page PDF whose page shows ``text``, written by hand with a correct xref."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
 
 
 def test_an_uploaded_docx_downloads_byte_for_byte_and_its_text_is_shown(rt: Runtime) -> None:
@@ -115,12 +78,56 @@ def test_a_pdf_is_kept_as_it_came_and_its_text_is_shown(rt: Runtime) -> None:
     assert "Draft report in PDF" in lead.client.get(f"{PAGE}/documents/report/{version}").text
 
 
+def test_an_odt_is_recognised_from_its_bytes_kept_as_it_came_and_its_text_is_shown(
+    rt: Runtime,
+) -> None:
+    lead = drafting(rt)
+    content = an_odt(
+        "Joint inspection of MAPPA", "Finding 1: risk information was not shared in time."
+    )
+    # The browser's claim is ignored: the type is read from the file's own mimetype entry.
+    answer = lead.post(
+        "documents",
+        files={"file": ("Draft report.odt", content, "application/octet-stream")},
+        kind="report",
+    )
+    assert answer.status_code == 303, answer.text
+    version = queries.show_stream(rt, REF)["report"]
+    assert version == hashlib.sha256(content).hexdigest()
+
+    download = lead.client.get(f"{PAGE}/documents/report/{version}/download")
+    assert download.content == content
+    assert download.headers["content-type"] == ODT
+    assert download.headers["content-disposition"] == 'attachment; filename="Draft report.odt"'
+
+    preview = lead.client.get(f"{PAGE}/documents/report/{version}")
+    assert preview.status_code == 200
+    assert preview.text.splitlines() == [
+        "Joint inspection of MAPPA",
+        "Finding 1: risk information was not shared in time.",
+        "Area | Rating",
+    ]
+
+
+def test_another_opendocument_or_zip_archive_is_refused(rt: Runtime) -> None:
+    lead = drafting(rt)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    spreadsheet = out.getvalue()
+    answer = lead.post("documents", files={"file": ("figures.ods", spreadsheet, "")}, kind="report")
+    assert answer.status_code == 422, answer.text
+    assert "an OpenDocument text (.odt)" in answer.text
+    assert queries.show_stream(rt, REF)["report"] is None
+
+
 def test_another_binary_file_is_refused_with_what_to_upload_instead(rt: Runtime) -> None:
     lead = drafting(rt)
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
     answer = lead.post("documents", files={"file": ("chart.png", png, "image/png")}, kind="report")
     assert answer.status_code == 422, answer.text
-    assert "a Word document (.docx) or a PDF" in answer.text
+    assert "a Word document (.docx), an OpenDocument text (.odt) or a PDF" in answer.text
     assert "chart.png" in answer.text
     assert queries.show_stream(rt, REF)["report"] is None
 

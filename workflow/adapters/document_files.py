@@ -1,22 +1,28 @@
 """Uploaded documents as files: what type a version's bytes are, and a readable preview.
 
 The engine keeps the exact bytes it was given (their SHA-256 is the version). For people
-to read a version before they decide on it, it turns the three kinds it accepts into
-plain text: text itself (UTF-8), a Word document (.docx, with python-docx) and a PDF (its
-text, with pypdf). Any other binary file is refused when it is registered, with a
+to read a version before they decide on it, it turns the four kinds it accepts into
+plain text: text itself (UTF-8), a Word document (.docx, with python-docx), an
+OpenDocument text (.odt, with odfpy, which parses its XML through defusedxml) and a PDF
+(its text, with pypdf). Any other binary file is refused when it is registered, with a
 message that says what to upload instead.
 """
 
 from __future__ import annotations
 
 import io
+import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
 
 TEXT = "text/plain"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ODT = "application/vnd.oasis.opendocument.text"
 PDF = "application/pdf"
-ACCEPTED = "plain text, a Word document (.docx) or a PDF"
+ACCEPTED = "plain text, a Word document (.docx), an OpenDocument text (.odt) or a PDF"
 
 
 class UnsupportedDocument(ValueError):
@@ -29,7 +35,12 @@ class FileType:
     extension: str
 
 
-TYPES = {TEXT: FileType(TEXT, ".txt"), DOCX: FileType(DOCX, ".docx"), PDF: FileType(PDF, ".pdf")}
+TYPES = {
+    TEXT: FileType(TEXT, ".txt"),
+    DOCX: FileType(DOCX, ".docx"),
+    ODT: FileType(ODT, ".odt"),
+    PDF: FileType(PDF, ".pdf"),
+}
 
 
 def media_type_of(content: bytes, filename: str | None = None) -> str:
@@ -38,13 +49,12 @@ def media_type_of(content: bytes, filename: str | None = None) -> str:
     if content.startswith(b"%PDF-"):
         return PDF
     if content.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(content)) as archive:
-                if "word/document.xml" in archive.namelist():
-                    return DOCX
-        except zipfile.BadZipFile:
-            pass
-        raise UnsupportedDocument(_refusal(filename, "a zip archive that is not a .docx"))
+        found = _zipped_type(content)
+        if found is None:
+            raise UnsupportedDocument(
+                _refusal(filename, "a zip archive that is neither a .docx nor an .odt")
+            )
+        return found
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
@@ -52,6 +62,22 @@ def media_type_of(content: bytes, filename: str | None = None) -> str:
     if "\x00" in text:
         raise UnsupportedDocument(_refusal(filename, "a binary file"))
     return TEXT
+
+
+def _zipped_type(content: bytes) -> str | None:
+    """A .docx has a ``word/document.xml``; an OpenDocument file names its own type in
+    its ``mimetype`` entry (and only the text kind, .odt, is accepted)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = archive.namelist()
+            if "word/document.xml" in names:
+                return DOCX
+            if "mimetype" in names and "content.xml" in names:
+                declared = archive.read("mimetype")[:200].decode("ascii", "replace").strip()
+                return ODT if declared == ODT else None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError):
+        pass
+    return None
 
 
 def _refusal(filename: str | None, what: str) -> str:
@@ -71,6 +97,8 @@ def preview_text(content: bytes, media_type: str | None) -> str:
             for row in table.rows:
                 paragraphs.append(" | ".join(cell.text for cell in row.cells))
         return "\n".join(paragraphs)
+    if kind == ODT:
+        return "\n".join(_odt_lines(content))
     if kind == PDF:
         from pypdf import PdfReader
 
@@ -79,6 +107,30 @@ def preview_text(content: bytes, media_type: str | None) -> str:
     if kind == TEXT:
         return content.decode("utf-8", errors="replace")
     raise UnsupportedDocument(f"no preview for {kind}: download the file to read it")
+
+
+def _odt_lines(content: bytes) -> Iterator[str]:
+    """The headings and paragraphs of an .odt in reading order, a table's row on a line."""
+    from odf.opendocument import load  # imported when needed, as python-docx is
+
+    yield from _odt_block(load(io.BytesIO(content)).text)
+
+
+def _odt_block(node: Any) -> Iterator[str]:
+    from odf import teletype
+    from odf.namespaces import TABLENS, TEXTNS
+
+    cell_tag = (TABLENS, "table-cell")
+    for child in node.childNodes:
+        if child.nodeType != child.ELEMENT_NODE:
+            continue
+        if child.qname in ((TEXTNS, "h"), (TEXTNS, "p")):
+            yield teletype.extractText(child)
+        elif child.qname == (TABLENS, "table-row"):
+            cells = [c for c in child.childNodes if getattr(c, "qname", None) == cell_tag]
+            yield " | ".join(teletype.extractText(cell) for cell in cells)
+        else:  # sections, lists, tables: what they hold, in order
+            yield from _odt_block(child)
 
 
 def download_name(filename: str | None, media_type: str | None, fallback: str) -> str:
@@ -90,3 +142,19 @@ def download_name(filename: str | None, media_type: str | None, fallback: str) -
     elif extension and not kept.lower().endswith(extension):
         kept += extension
     return kept
+
+
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """The ``Content-Disposition`` header for ``filename`` (made by :func:`download_name`):
+    a plain ASCII name every client reads, and the exact name (RFC 6266 ``filename*``)
+    when it has other letters, since a header cannot carry them as they are."""
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    ascii_name = " ".join(ascii_name.split())
+    if not ascii_name.strip(" ."):
+        ascii_name = "document"
+    elif ascii_name.startswith("."):  # only the extension was ASCII
+        ascii_name = "document" + ascii_name
+    header = f'{disposition}; filename="{ascii_name}"'
+    if ascii_name != filename:
+        header += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return header

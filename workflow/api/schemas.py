@@ -170,9 +170,15 @@ class DocumentRegistered(BaseModel):
 
 class DocumentVersion(BaseModel):
     number: int
-    version: str
+    version: str = Field(description="The SHA-256 of the file's bytes: decisions name it.")
     current: bool
-    filename: str | None
+    filename: str | None = Field(description="The file's name as uploaded (none if pasted).")
+    media_type: str | None = Field(
+        description="What the bytes are, read from them when registered: text/plain, a "
+        ".docx, an .odt or a PDF (the download's Content-Type)."
+    )
+    size: int | None = Field(description="The file's size in bytes.")
+    download: str = Field(description="Where to download the exact file.")
     registered_at: datetime | None
     registered_by: str | None
     decisions: list[dict[str, Any]]

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response, UploadFile, status
 from fastapi.responses import Response as RawResponse
 
+from workflow.adapters import document_files
 from workflow.api.schemas import (
     NO_NUL,
     AuditEvent,
@@ -130,8 +131,12 @@ def fire(rt: Rt, who: Who, key: Key, data: TransitionRequest) -> dict[str, Any]:
 
 @router.get("/{key}/documents", response_model=list[DocumentRecord], summary="Documents")
 def list_documents(rt: Rt, who: Who, key: Key) -> list[dict[str, Any]]:
-    """Every version of the terms of reference and the report, with each body's decisions."""
+    """Every version of the terms of reference and the report, with each body's decisions,
+    and for each its file: name, media type, size and where to download it."""
     documents_: list[dict[str, Any]] = progress.stream_record(rt, key)["documents"]
+    for doc in documents_:
+        for v in doc["versions"]:
+            v["download"] = f"{router.prefix}/{key}/documents/{doc['kind']}/{v['version']}"
     return documents_
 
 
@@ -155,10 +160,36 @@ def upload(rt: Rt, who: Who, key: Key, kind: DocumentKind, file: UploadFile) -> 
     }
 
 
+#: What a download can be: the four media types a version is accepted as.
+DOWNLOAD_TYPES = (
+    document_files.TEXT,
+    document_files.DOCX,
+    document_files.ODT,
+    document_files.PDF,
+)
+
+
 @router.get(
     "/{key}/documents/{kind}/{version}",
     response_class=RawResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses={
+        200: {
+            "description": "The exact bytes registered, as an attachment of their own type.",
+            "content": {
+                t: {"schema": {"type": "string", "format": "binary"}} for t in DOWNLOAD_TYPES
+            },
+            "headers": {
+                "X-Content-SHA256": {
+                    "description": "The SHA-256 of the bytes: the version itself.",
+                    "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                },
+                "Content-Disposition": {
+                    "description": "attachment, with the file's name as it was uploaded.",
+                    "schema": {"type": "string"},
+                },
+            },
+        }
+    },
     summary="Download a version",
 )
 def download(
@@ -168,14 +199,17 @@ def download(
     kind: DocumentKind,
     version: Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")],
 ) -> RawResponse:
-    """The text of one registered version, as it was uploaded."""
-    filename, content = progress.document_content(rt, key, kind.value, version)
-    name = (filename or f"{kind.value}-{version[:12]}.txt").encode("ascii", "replace").decode()
-    name = name.replace('"', "").replace("?", "_")
+    """One registered version as the file it was uploaded as: the same bytes, of the media
+    type read from them when registered, its SHA-256 (the version) in ``X-Content-SHA256``."""
+    file = progress.document_file(rt, key, kind.value, version)
     return RawResponse(
-        content,
-        media_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        file["content"],
+        media_type=file["media_type"],
+        headers={
+            "Content-Disposition": document_files.content_disposition(file["filename"]),
+            "X-Content-SHA256": file["sha256"],
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 

@@ -86,6 +86,15 @@ class JointDocument:
                 result[record.body] = record.decision
         return result
 
+    def voided_approval(self, body: str) -> DecisionRecord | None:
+        """``body``'s approval that a later registration voided: its last decision, if that
+        was an approval taken on an earlier round (a request for changes or a revoke since
+        means there is no approval left to void). What changed since is what it must read."""
+        last = next((r for r in reversed(self.decisions) if r.body == body), None)
+        if last is None or last.decision is not Decision.APPROVE or last.round == self.round:
+            return None
+        return last
+
     def approvals(self) -> set[str]:
         return {b for b, d in self.standing().items() if d is Decision.APPROVE}
 

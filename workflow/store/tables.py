@@ -77,7 +77,8 @@ class DocumentContentRow(SQLModel, table=True):
     kind: str = Field(max_length=32)
     content_hash: str = Field(max_length=64)
     filename: str | None = None
-    #: What the bytes are (read from them when registered): text/plain, a .docx or a PDF.
+    #: What the bytes are (read from them when registered): text/plain, a .docx, an .odt or
+    #: a PDF.
     media_type: str | None = Field(default=None, max_length=120)
     content: bytes
     registered_at: datetime

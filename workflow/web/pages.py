@@ -13,11 +13,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from workflow.adapters import spreadsheet
+from workflow.adapters import document_files, spreadsheet
 from workflow.application import authentication as access
 from workflow.application.authentication import Unauthenticated
 from workflow.application.commands import RecordDecision
-from workflow.application.queries import progress
+from workflow.application.queries import changes, progress
 from workflow.application.queries import report as report_queries
 from workflow.application.queries import streams as queries
 from workflow.domain.errors import InvalidInput, WorkflowError
@@ -37,6 +37,7 @@ from workflow.web.auth import (
     form_binding,
     set_session,
 )
+from workflow.web.forms import uk_time
 from workflow.web.rendering import render
 from workflow.web.stream_view import awaited_item, stream_page
 
@@ -242,7 +243,8 @@ def document(
     kind: DocumentKind,
     version: Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")],
 ) -> Response:
-    """A readable preview: the text of the version (a .docx's paragraphs, a PDF's text)."""
+    """A readable preview: the text of the version (the paragraphs of a .docx or an .odt,
+    the text of a PDF)."""
     preview = progress.document_preview(rt, ref, kind.value, version)
     # Served as plain text, never as HTML: a document's content cannot run in the page.
     return Response(
@@ -271,7 +273,7 @@ def document_download(
         media_type=file["media_type"],
         headers={
             "X-Content-Type-Options": "nosniff",
-            "Content-Disposition": f'attachment; filename="{file["filename"]}"',
+            "Content-Disposition": document_files.content_disposition(file["filename"]),
             "X-Content-SHA256": file["sha256"],
         },
     )
@@ -323,26 +325,59 @@ def decisions(request: Request, rt: Rt, who: Viewer) -> HTMLResponse:
     for row in progress.awaiting(rt, who.body or ""):
         item = awaited_item(row, who.body or "")
         if item:
+            item["changes"] = changes.for_decider(
+                rt, item["ref"], item["document"], who.body or "", item["version"]
+            )
             items.append(item)
     return render(request, "decisions.html", {"title": "Decisions awaited", "items": items})
 
 
 # -- embargo links ---------------------------------------------------------------------
+EMBARGO_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+}
+
+
 @router.get("/embargo/{token}")
-def embargo_copy(rt: Rt, token: Annotated[str, Path(max_length=2000)]) -> Response:
-    """The embargoed report for the recipient whose signed link this is. No sign-in: the
-    link is theirs alone, expires, and every opening is audited (``embargo_accessed``)."""
-    filename, content = report_queries.open_embargoed_copy(rt, token)
-    safe = "".join(c for c in filename if c.isalnum() or c in "._-") or "report.txt"
-    # Served as plain text, never as HTML: the report's content cannot run in the page.
+def embargo_copy(
+    request: Request, rt: Rt, token: Annotated[str, Path(max_length=2000)]
+) -> Response:
+    """The embargoed report for the recipient whose signed link this is: the embargo, a
+    readable preview of the report and the exact file to download. No sign-in: the link
+    is theirs alone, expires, and every opening is audited (``embargo_accessed``)."""
+    copy = report_queries.open_embargoed_file(rt, token)
+    try:
+        text: str | None = document_files.preview_text(copy["content"], copy["media_type"])
+    except Exception:  # a damaged file: the page still offers the file itself
+        text = None
+    page = render(
+        request,
+        "embargo.html",
+        {
+            "title": f"Embargoed: {copy['title']}",
+            "copy": copy,
+            "text": text,
+            "token": token,
+            "uk_time": uk_time,
+        },
+    )
+    page.headers.update(EMBARGO_HEADERS)
+    return page
+
+
+@router.get("/embargo/{token}/download")
+def embargo_download(rt: Rt, token: Annotated[str, Path(max_length=2000)]) -> Response:
+    """The embargoed report's exact file, for the holder of the link (audited likewise)."""
+    copy = report_queries.open_embargoed_file(rt, token)
     return Response(
-        content,
-        media_type="text/plain; charset=utf-8",
+        copy["content"],
+        media_type=copy["media_type"],
         headers={
-            "X-Content-Type-Options": "nosniff",
-            "Content-Disposition": f'inline; filename="{safe}"',
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
+            **EMBARGO_HEADERS,
+            "Content-Disposition": document_files.content_disposition(copy["filename"]),
+            "X-Content-SHA256": copy["sha256"],
         },
     )
 
@@ -367,6 +402,7 @@ def decide_link(request: Request, rt: Rt, who: MaybeViewer, token: str) -> Respo
             "grant": grant,
             "stream": stream_,
             "content": text,
+            "changes": changes.for_decider(rt, grant.ref, grant.kind, grant.body, grant.version),
             "request_path": request.url.path,
         },
     )

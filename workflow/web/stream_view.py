@@ -19,8 +19,8 @@ from workflow.application.commands import FireTrigger
 from workflow.application.handlers import documents
 from workflow.application.policy import is_allowed
 from workflow.application.principal import Principal
+from workflow.application.queries import changes, progress
 from workflow.application.queries import people as directory
-from workflow.application.queries import progress
 from workflow.application.queries import report as report_queries
 from workflow.application.queries import streams as queries
 from workflow.application.subjects import stream_relation
@@ -210,6 +210,10 @@ def stream_page(
         _, ws = queries.load_readonly(session, key)
     visited = {e["to"] for e in record["events"] if e["to"]}
     decide = awaited_item(record, who.body or "") if who.is_decider else None
+    if decide:
+        decide["changes"] = changes.for_decider(
+            rt, ws.ref, decide["document"], who.body or "", decide["version"]
+        )
     offers = _offers(rt, who, ws)
     return render(
         request,

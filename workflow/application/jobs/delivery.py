@@ -24,6 +24,7 @@ from workflow.application.handlers.report import SEND_EMBARGO
 from workflow.application.jobs.embargo import embargo_messages
 from workflow.application.jobs.outbox import mark_done
 from workflow.application.jobs.reminders import SEND_REMINDER, reminder_messages
+from workflow.application.queries import changes
 from workflow.application.queries.people import people_of
 from workflow.application.queries.streams import load_readonly
 from workflow.application.runtime import Runtime
@@ -84,6 +85,10 @@ def _decision_message(
         return [], f"version {version[:12]} was superseded before the request went out"
     body = rt.bodies.resolve(body_code)
     due = row.payload.get("due") or _decision_due(session, ws.ref, body_code)
+    # A body whose approval this version voided reads what changed since the one it approved.
+    changed = changes.since_approval(
+        session, ws, kind, body_code, version, limit=changes.EMAIL_LINES
+    )
     out = []
     for user in people_of(session, [body_code], DECIDERS):
         subject, text = render(
@@ -95,6 +100,7 @@ def _decision_message(
             document=kind.value.replace("_", " "),
             version=version,
             due=due,
+            changes=changed,
             public_url=rt.settings.public_url,
         )
         out.append(_outgoing(row, user, "decision_requested", subject, text))

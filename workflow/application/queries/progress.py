@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
@@ -171,16 +172,20 @@ def stream_record(rt: Runtime, key: str) -> dict[str, Any]:
                 col(DocumentContentRow.kind),
                 col(DocumentContentRow.content_hash),
                 col(DocumentContentRow.filename),
+                col(DocumentContentRow.media_type),
+                func.length(col(DocumentContentRow.content)),
                 col(DocumentContentRow.registered_at),
                 col(DocumentContentRow.registered_by),
             ).where(col(DocumentContentRow.stream_id) == data["id"])
         ).all()
-    files = {(k, h): (f, at, by) for k, h, f, at, by in stored}
+    files = {(k, h): rest for k, h, *rest in stored}
     documents = []
     for doc in (ws.terms_of_reference, ws.report):
         versions = []
         for number, version in enumerate(doc.versions, start=1):
-            filename, at, by = files.get((doc.kind.value, version), (None, None, None))
+            filename, media_type, size, at, by = files.get(
+                (doc.kind.value, version), (None, None, None, None, None)
+            )
             decisions = [
                 {
                     "body": d.body,
@@ -198,6 +203,8 @@ def stream_record(rt: Runtime, key: str) -> dict[str, Any]:
                     "version": version,
                     "current": version == doc.current,
                     "filename": filename,
+                    "media_type": (media_type or document_files.TEXT) if size else None,
+                    "size": size,
                     "registered_at": as_utc(at).isoformat() if at else None,
                     "registered_by": by,
                     "decisions": decisions,
@@ -243,12 +250,6 @@ def _stored_version(
     if found is None:
         raise NotFound(f"no {doc_kind.value} version {version[:12]!r} for {row.ref}")
     return row.ref, found
-
-
-def document_content(rt: Runtime, key: str, kind: str, version: str) -> tuple[str | None, bytes]:
-    """The text of one registered version: (its file name, its bytes)."""
-    _, found = _stored_version(rt, key, kind, version)
-    return found.filename, found.content
 
 
 def document_file(rt: Runtime, key: str, kind: str, version: str) -> dict[str, Any]:

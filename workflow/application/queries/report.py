@@ -9,6 +9,7 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlmodel import col, select
 
+from workflow.adapters import document_files
 from workflow.application.runtime import Runtime
 from workflow.domain.errors import NotFound, NotPermitted
 from workflow.domain.events import EmbargoedCopyOpened
@@ -33,6 +34,14 @@ def embargo_token(rt: Runtime, ref: str, email: str, version: str) -> str:
 def open_embargoed_copy(rt: Runtime, token: str) -> tuple[str, bytes]:
     """The embargoed report for the holder of ``token``: its file name and its content.
     Every opening is recorded in the audit trail (``embargo_accessed``)."""
+    copy = open_embargoed_file(rt, token)
+    return copy["filename"], copy["content"]
+
+
+def open_embargoed_file(rt: Runtime, token: str) -> dict[str, Any]:
+    """The embargoed report for the holder of ``token``, as a file: its bytes, media type,
+    name for a download and SHA-256, with the work stream's title and the time the
+    embargo ends. Every opening is recorded in the audit trail (``embargo_accessed``)."""
     try:
         data: dict[str, Any] = _serializer(rt).loads(token, max_age=EMBARGO_LINK_DAYS * 86400)
     except SignatureExpired:
@@ -58,7 +67,18 @@ def open_embargoed_copy(rt: Runtime, token: str) -> tuple[str, bytes]:
             ws.ref,
         )
         uow.commit()
-    return row.filename or f"{ws.ref}-{data['version'][:12]}.txt", row.content
+    media_type = row.media_type or document_files.TEXT
+    return {
+        "ref": ws.ref,
+        "title": ws.title,
+        "embargoed_until": ws.publication.scheduled_for,
+        "content": row.content,
+        "media_type": media_type,
+        "filename": document_files.download_name(
+            row.filename, media_type, f"{ws.ref}-{data['version'][:12]}"
+        ),
+        "sha256": row.content_hash,
+    }
 
 
 def embargo_deliveries(rt: Runtime, ref: str) -> dict[str, Any] | None:
@@ -95,4 +115,5 @@ __all__ = [
     "embargo_deliveries",
     "embargo_token",
     "open_embargoed_copy",
+    "open_embargoed_file",
 ]
