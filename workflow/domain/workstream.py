@@ -16,6 +16,7 @@ from workflow.domain.events import DecisionRecorded, DocumentRegistered, Event, 
 from workflow.domain.factual_accuracy import FactualAccuracyCheck, encode_check
 from workflow.domain.fuzzy_dates import FuzzyDate
 from workflow.domain.joint_decisions import (
+    DECIDED_IN,
     Decision,
     DecisionRecord,
     DocumentKind,
@@ -102,6 +103,27 @@ class WorkStream:
         if kind is DocumentKind.TERMS_OF_REFERENCE and doc.approved_by_all(self.participants):
             return None
         return kind, doc.outstanding(self.participants)
+
+    def decision_not_owed(self, body: str, kind: DocumentKind, version: str | None) -> str | None:
+        """Why ``body`` no longer owes a decision on ``version`` of the ``kind`` document, in
+        words; None if it still does. A request or a reminder that is no longer owed is not
+        sent."""
+        label = kind.value.replace("_", " ")
+        decided_in = DECIDED_IN[kind]
+        if self.state is not decided_in:
+            return (
+                f"{self.ref} is in {self.state.value}: decisions on the {label} are taken in "
+                f"{decided_in.value}"
+            )
+        if body not in self.participants:
+            return f"{body} no longer takes part in {self.ref}"
+        doc = self.document(kind)
+        if version is None or doc.current != version:
+            return f"{label} version {(version or 'none')[:12]} was superseded"
+        decided = doc.standing().get(body)
+        if decided is not None:
+            return f"{body} has decided on {label} version {version[:12]} already ({decided.value})"
+        return None
 
     def open_participants_proposal(self) -> ParticipantsProposal | None:
         p = self.participants_proposal
