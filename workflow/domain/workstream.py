@@ -135,7 +135,8 @@ class WorkStream:
 
         Dropping an awaited body would let the remaining bodies complete a joint decision
         it was asked to take part in, without it having decided: that takes a change of
-        participants every remaining body agrees (:meth:`propose_participants`).
+        participants every remaining body agrees
+        (:func:`workflow.domain.change_of_participants.propose`).
         """
         after = set(_participants_of(lead, supporting))
         if lead == self.lead and after == set(self.participants):
