@@ -421,3 +421,41 @@ def test_commands_refuse_an_unmigrated_database_and_say_how_to_fix_it(tmp_path: 
     # The heads grow with each feature's migration (0003 deadlines, 0004 access, …).
     assert "is at revision none, not 0003,0004" in done.stderr
     assert "run `cjji db upgrade` first" in done.stderr
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_body_awaited_at_signoff_is_dropped_from_the_cli_only_by_an_agreed_change(
+    cjji_in_process: Cjji, database_url: str, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.conftest import Clock, runtime_for
+    from tests.integration.test_participants import drop_test_at_signoff
+
+    cjji = cjji_in_process
+    cjji("db", "upgrade")
+    drop_test_at_signoff(runtime_for(database_url, Clock(datetime.now(UTC)), tmp_path))
+    lead = ("--actor", "lead.hmicfrs")
+    edit = cjji("streams", "edit", "drop-test", "--supporting", "HMCPSI", *lead, expect=3)
+    assert "cjji streams propose-participants" in edit.stderr
+    reason = ("--reason", "HMI Probation has withdrawn its inspectors")
+    propose = ("streams", "propose-participants", "drop-test", "--supporting", "HMCPSI")
+    proposed = cjji(*propose, *reason, *lead)
+    assert proposed.stdout.strip() == (
+        "proposed change 1 of drop-test's participants (drop HMIPROBATION): awaiting HMCPSI"
+    )
+    shown = cjji("streams", "show", "drop-test").stdout
+    assert "change of participants 1 proposed (drop HMIPROBATION; reason: HMI Probation" in shown
+    decide = ("streams", "decide-participants", "drop-test", "--proposal", "1", "--decision")
+    probation = ("--body", "HMIPROBATION", "--actor", "signatory.hmiprobation")
+    dropped = cjji(*decide, "agree", *probation, expect=3)
+    assert "HMIPROBATION would be dropped by proposal 1" in dropped.stderr
+    cps = ("--body", "HMCPSI", "--actor", "signatory.hmcpsi")
+    agreed = as_json(cjji(*decide, "agree", *cps, "--json"))
+    assert (agreed["supporting"], agreed["participants_proposal"]["outcome"]) == (
+        ["HMCPSI"],
+        "applied",
+    )
+    action = ("--action", "participants_proposal_changed")
+    log = as_json(cjji("audit", "log", "drop-test", *action, "--json"))
+    assert [e["payload"]["change"] for e in log] == ["proposed", "agreed", "applied"]

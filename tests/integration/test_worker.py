@@ -160,3 +160,40 @@ def test_the_embargoed_copy_reaches_each_recipient_once_and_its_link_opens_the_r
         assert "Draft report v1" in answer.text
     opened = queries.audit_log(rt, "mappa", action="embargo_accessed")
     assert sorted(e["actor"] for e in opened) == sorted(people)
+
+
+def test_a_request_no_longer_owed_when_the_worker_comes_to_it_is_not_sent(
+    deployment: Deployment, clock: Clock
+) -> None:
+    """HMICFRS approves the report before the worker delivers its request: no e-mail asks
+    it for that decision, and the skip is in the audit trail with its reason. (So are the
+    requests on the terms of reference, agreed and left behind in scoping.)"""
+    from workflow.bootstrap import bootstrap
+
+    rt, mail = deployment.rt, deployment.mail
+    quiet = bootstrap(rt.settings, clock=clock)  # rows wait in the outbox for the relay
+    create(quiet)
+    version = to_signoff(quiet)
+    send(
+        quiet,
+        signatory("HMICFRS"),
+        RecordDecision(key="mappa", body="HMICFRS", decision="approve", version=version),
+    )
+    deployment.drain(relay_every=0.5)
+    asked = {str(m["To"]) for m in mail.messages if str(m["Subject"]).startswith("Decision needed")}
+    assert asked == {
+        f"{who}@{body}.example"
+        for body in ("hmiprobation", "hmiprisons")
+        for who in ("signatory", "deputy")
+    }, sorted(asked)
+    skipped = {
+        (e["payload"]["kind"], e["payload"]["body"]): e["payload"]["why"]
+        for e in queries.audit_log(rt, "mappa", action="notification_skipped", limit=1000)
+        if e["payload"].get("task") == "cjji.request_decision"
+    }
+    assert skipped[("report", "HMICFRS")] == (
+        f"HMICFRS has decided on report version {version[:12]} already (approve) "
+        "before the request went out"
+    )
+    for body in BODIES:
+        assert "mappa is in joint_signoff" in skipped[("terms_of_reference", body)]

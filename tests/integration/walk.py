@@ -61,11 +61,18 @@ def create(rt: Runtime, ref: str = "mappa", **extra: object) -> WorkStream:
     )
 
 
-def agree_terms(rt: Runtime, ref: str, text: bytes = b"Terms of reference v1") -> str:
+def agree_terms(
+    rt: Runtime,
+    ref: str,
+    text: bytes = b"Terms of reference v1",
+    *,
+    lead: Actor = LEAD,
+    bodies: tuple[str, ...] = BODIES,
+) -> str:
     version = send(
-        rt, LEAD, RegisterDocument(key=ref, kind="terms_of_reference", content=text)
+        rt, lead, RegisterDocument(key=ref, kind="terms_of_reference", content=text)
     ).version
-    for body in BODIES:
+    for body in bodies:
         send(
             rt,
             signatory(body),
@@ -76,14 +83,24 @@ def agree_terms(rt: Runtime, ref: str, text: bytes = b"Terms of reference v1") -
     return version
 
 
-def to_signoff(rt: Runtime, ref: str = "mappa", draft: bytes = b"Draft report v1") -> str:
-    """Create (if needed) and walk ``ref`` into joint sign-off; returns the draft version."""
-    agree_terms(rt, ref)
-    send(rt, LEAD, FireTrigger(key=ref, trigger="start_fieldwork"))
-    send(rt, LEAD, FireTrigger(key=ref, trigger="start_drafting"))
-    version = send(rt, LEAD, RegisterDocument(key=ref, kind="report", content=draft)).version
-    check_facts(rt, ref)
-    ws = send(rt, LEAD, FireTrigger(key=ref, trigger="submit_for_signoff"))
+def to_signoff(
+    rt: Runtime,
+    ref: str = "mappa",
+    draft: bytes = b"Draft report v1",
+    *,
+    lead: Actor | None = None,
+    bodies: tuple[str, ...] = BODIES,
+    reviewer: Actor | None = None,
+) -> str:
+    """Walk ``ref`` (created already) into joint sign-off; returns the draft version.
+    ``lead``, ``bodies`` and ``reviewer`` default to those of :func:`create`'s work stream."""
+    lead = lead or LEAD
+    agree_terms(rt, ref, lead=lead, bodies=bodies)
+    send(rt, lead, FireTrigger(key=ref, trigger="start_fieldwork"))
+    send(rt, lead, FireTrigger(key=ref, trigger="start_drafting"))
+    version = send(rt, lead, RegisterDocument(key=ref, kind="report", content=draft)).version
+    check_facts(rt, ref, lead=lead, reviewer=reviewer or REVIEWER)
+    ws = send(rt, lead, FireTrigger(key=ref, trigger="submit_for_signoff"))
     assert ws.state is Stage.JOINT_SIGNOFF
     return version
 
@@ -92,20 +109,22 @@ def to_signoff(rt: Runtime, ref: str = "mappa", draft: bytes = b"Draft report v1
 REVIEWER = Actor("chief.hmiprobation", "HMIPROBATION")
 
 
-def check_facts(rt: Runtime, ref: str) -> None:
-    """A factual accuracy check with one rejected comment, signed off by the reviewer."""
+def check_facts(rt: Runtime, ref: str, *, lead: Actor = LEAD, reviewer: Actor = REVIEWER) -> None:
+    """A factual accuracy check with one rejected comment, signed off by the reviewer (a
+    member of the lead body who was not on the fieldwork team)."""
     police = "Avon and Somerset Police"
-    send(rt, LEAD, SetFieldworkTeam(key=ref, usernames=("lead.hmiprobation",)))
-    send(rt, LEAD, StartFactualAccuracy(key=ref, parties=(police,)))
-    send(rt, LEAD, AddFactualAccuracyComment(key=ref, party=police, text="Table 2 is out of date"))
+    team = f"lead.{(lead.body or '').lower()}"
+    send(rt, lead, SetFieldworkTeam(key=ref, usernames=(team,)))
+    send(rt, lead, StartFactualAccuracy(key=ref, parties=(police,)))
+    send(rt, lead, AddFactualAccuracyComment(key=ref, party=police, text="Table 2 is out of date"))
     send(
         rt,
-        LEAD,
+        lead,
         DisposeFactualAccuracyComment(
             key=ref, number=1, disposition="rejected", reason="The table cites 2021 figures"
         ),
     )
-    send(rt, REVIEWER, SignOffFactualAccuracy(key=ref))
+    send(rt, reviewer, SignOffFactualAccuracy(key=ref))
 
 
 def publish(rt: Runtime, ref: str, when: datetime) -> WorkStream:

@@ -19,8 +19,9 @@ from aiosmtpd.controller import Controller
 HOST = "127.0.0.1"
 
 
-class _Collector:
-    """The aiosmtpd handler: parses each message and stores it, with its envelope."""
+class Collector:
+    """The aiosmtpd handler: parses each message and stores it, with its envelope. A fault
+    test may subclass it to act at a chosen moment of the conversation."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -68,11 +69,17 @@ class _EphemeralPortController(Controller):
 class MailCatcher:
     """An SMTP server on 127.0.0.1 that keeps every message it receives."""
 
-    def __init__(self, host: str = HOST, port: int = 0, ready_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        host: str = HOST,
+        port: int = 0,
+        ready_timeout: float = 10.0,
+        collector: Collector | None = None,
+    ) -> None:
         self.host = host
         self._requested_port = port
         self._ready_timeout = ready_timeout
-        self._collector = _Collector()
+        self._collector = collector or Collector()
         self._controller: _EphemeralPortController | None = None
 
     def start(self) -> MailCatcher:

@@ -16,13 +16,15 @@ from workflow.application.commands import (
     CreateWorkStream,
     EditWorkStream,
     FireTrigger,
+    ProposeParticipants,
     RecordDecision,
+    RecordParticipantsDecision,
 )
 from workflow.application.handlers import COMMAND_HANDLERS, reactions
 from workflow.application.messagebus import MessageBus
 from workflow.application.principal import Principal
 from workflow.domain.bodies import DEFAULT_BODIES
-from workflow.domain.errors import NotPermitted, TransitionRefused
+from workflow.domain.errors import NotPermitted, Refused, StaleVersion, TransitionRefused
 from workflow.domain.events import DocumentRegistered, Transitioned
 from workflow.domain.factual_accuracy import FactualAccuracyCheck
 from workflow.domain.joint_decisions import Decision, DecisionRecord
@@ -205,3 +207,117 @@ def test_an_edit_is_refused_once_the_work_stream_is_closed() -> None:
     uow = FakeUnitOfWork(stream(Stage.CLOSED))
     with pytest.raises(NotPermitted, match="can no longer be edited"):
         send(uow, EditWorkStream(key="mappa", changes={"title": "New"}), INSPECTOR)
+
+
+# -- a change of participants, agreed by every body that remains ------------------------------
+def approve(uow: FakeUnitOfWork, body: str) -> Any:
+    decide = RecordDecision(key="mappa", body=body, decision="approve", version="r" * 64)
+    return send(uow, decide, signatory(body))
+
+
+def agree(uow: FakeUnitOfWork, body: str, number: int = 1, **extra: Any) -> Any:
+    command = RecordParticipantsDecision(
+        key="mappa", number=number, body=body, decision="agree", **extra
+    )
+    return send(uow, command, signatory(body))
+
+
+DROP_POLICE = ProposeParticipants(
+    key="mappa", supporting=("HMI Prisons",), reason="HMICFRS withdrew its staff"
+)
+
+
+def test_dropping_a_body_awaited_at_signoff_by_an_edit_is_refused_naming_the_proposal() -> None:
+    uow = FakeUnitOfWork(stream(Stage.JOINT_SIGNOFF))
+    approve(uow, PRISONS)
+    with pytest.raises(Refused, match="cjji streams propose-participants"):
+        send(uow, EditWorkStream(key="mappa", changes={"supporting": ["HMI Prisons"]}), INSPECTOR)
+    assert uow.streams.stored["mappa"].supporting == (PRISONS, POLICE)
+
+
+def test_a_change_of_participants_applies_only_once_every_remaining_body_agrees() -> None:
+    uow = FakeUnitOfWork(stream(Stage.JOINT_SIGNOFF))
+    approve(uow, PRISONS)
+    send(uow, DROP_POLICE, INSPECTOR)
+    ws = uow.streams.stored["mappa"]
+    proposal = ws.participants_proposal
+    assert proposal is not None and proposal.is_open
+    assert (proposal.remaining, proposal.dropped) == ((LEAD, PRISONS), (POLICE,))
+    assert proposal.agreed() == [LEAD], "the lead's proposal is its agreement"
+    # Until the change is agreed, HMICFRS still owns the report: no approval completes it.
+    assert approve(uow, LEAD).moved_to is None
+    assert (ws.participants, ws.state) == ((LEAD, PRISONS, POLICE), Stage.JOINT_SIGNOFF)
+    result = agree(uow, PRISONS)
+    # The last agreement applies the change in its own transaction; every body that now
+    # takes part has approved, so the report moves on in that same transaction.
+    assert result.outcome == "applied" and result.moved_to is Stage.PUBLICATION
+    assert (result.stream.participants, result.stream.state) == (
+        (LEAD, PRISONS),
+        Stage.PUBLICATION,
+    )
+    assert uow.actions()[-4:] == [
+        "participants_proposal_changed",  # agreed by HMIPRISONS
+        "edited",
+        "participants_proposal_changed",  # applied
+        "transitioned",
+    ]
+    changes = [e for _, e in uow.events if e.action.value == "participants_proposal_changed"]
+    assert [getattr(e, "change", None) for e in changes] == ["proposed", "agreed", "applied"]
+    edited = next(e for _, e in uow.events if e.action.value == "edited")
+    assert "HMICFRS withdrew its staff" in (edited.reason or "")
+
+
+def test_a_refusal_by_any_remaining_body_closes_the_proposal_and_changes_nothing() -> None:
+    uow = FakeUnitOfWork(stream(Stage.JOINT_SIGNOFF))
+    send(uow, DROP_POLICE, INSPECTOR)
+    refuse = RecordParticipantsDecision(
+        key="mappa", number=1, body=PRISONS, decision="refuse", comment="HMICFRS must sign"
+    )
+    send(uow, refuse, signatory(PRISONS))
+    ws = uow.streams.stored["mappa"]
+    assert ws.participants == (LEAD, PRISONS, POLICE)
+    assert ws.participants_proposal is not None and ws.participants_proposal.outcome == "refused"
+    with pytest.raises(Refused, match="no open change of participants"):
+        agree(uow, PRISONS)
+    # A refusal needs its reason; a new proposal takes the next number.
+    send(uow, DROP_POLICE, INSPECTOR)
+    assert ws.participants_proposal.number == 2
+
+
+def test_only_a_remaining_bodys_own_signatory_decides_on_a_change_of_participants() -> None:
+    uow = FakeUnitOfWork(stream(Stage.JOINT_SIGNOFF))
+    send(uow, DROP_POLICE, INSPECTOR)
+    command = RecordParticipantsDecision(key="mappa", number=1, body=PRISONS, decision="agree")
+    with pytest.raises(NotPermitted, match="signatory or deputy_signatory"):
+        send(uow, command, SUPPORTING_INSPECTOR)
+    with pytest.raises(NotPermitted, match="cannot decide for HMIPRISONS"):
+        send(uow, command, signatory(POLICE))
+    with pytest.raises(Refused, match="HMICFRS would be dropped by proposal 1"):
+        agree(uow, POLICE)
+    with pytest.raises(NotPermitted, match="CQC does not take part"):
+        agree(uow, "CQC")
+    with pytest.raises(StaleVersion, match="names proposal 7"):
+        agree(uow, PRISONS, number=7)
+    assert uow.streams.stored["mappa"].participants == (LEAD, PRISONS, POLICE)
+
+
+def test_only_the_lead_body_proposes_a_change_of_participants_with_a_reason() -> None:
+    uow = FakeUnitOfWork(stream(Stage.JOINT_SIGNOFF))
+    with pytest.raises(NotPermitted, match="only the lead body moves it"):
+        send(uow, DROP_POLICE, SUPPORTING_INSPECTOR)
+    with pytest.raises(NotPermitted, match="needs the inspector or chief_inspector role"):
+        send(uow, DROP_POLICE, signatory(LEAD))
+    blank = ProposeParticipants(key="mappa", supporting=("HMI Prisons",), reason="  ")
+    with pytest.raises(Exception, match="needs a reason"):
+        send(uow, blank, INSPECTOR)
+    assert uow.commits == 0
+
+
+def test_participants_cannot_be_edited_while_a_change_of_participants_is_open() -> None:
+    uow = FakeUnitOfWork(stream(Stage.DRAFTING))
+    send(uow, DROP_POLICE, INSPECTOR)
+    with pytest.raises(Refused, match="open change of participants"):
+        send(uow, EditWorkStream(key="mappa", changes={"supporting": ["CQC"]}), INSPECTOR)
+    with pytest.raises(Refused, match="open change of participants already"):
+        send(uow, DROP_POLICE, INSPECTOR)
+    send(uow, EditWorkStream(key="mappa", changes={"title": "Still editable"}), INSPECTOR)

@@ -26,7 +26,8 @@ SELF_SERVICE = {c.SetPassword, c.CreateToken, c.RevokeToken}
 def expected(command: type[c.Command], role: str, relation: Relation) -> bool:
     if role == Role.READ_ONLY:  # sees, changes nothing but their own password and tokens
         return command in {c.SetPassword, c.RevokeToken} and relation is Relation.SELF
-    if command is c.RecordDecision:  # each participating body's own signatory or deputy
+    if command in (c.RecordDecision, c.RecordParticipantsDecision):
+        # each participating body's own signatory or deputy (jointly owned)
         return role in DECIDERS and relation in (Relation.LEAD, Relation.SUPPORTING)
     if command is c.SetDemoPasswords:
         return role == ENGINE and relation is Relation.NONE
@@ -80,3 +81,27 @@ def test_nobody_acts_for_another_body() -> None:
     for role in ROLES:
         for command in POLICY:
             assert not is_allowed(command, principal(role), Relation.OTHER_BODY)
+
+
+def test_a_change_of_participants_is_proposed_by_the_lead_and_decided_by_each_bodys_signatory() -> (
+    None
+):
+    propose = c.ProposeParticipants(key="x", supporting=(), reason="why")
+    decide = c.RecordParticipantsDecision(key="x", number=1, body="HMICFRS", decision="agree")
+    inspector, signatory, deputy = (
+        principal(Role.INSPECTOR.value),
+        principal(Role.SIGNATORY.value),
+        principal(Role.DEPUTY_SIGNATORY.value),
+    )
+    assert is_allowed(type(propose), inspector, Relation.LEAD)
+    assert not is_allowed(type(propose), inspector, Relation.SUPPORTING)
+    assert not is_allowed(type(propose), signatory, Relation.LEAD)
+    for decider in (signatory, deputy):
+        assert is_allowed(type(decide), decider, Relation.LEAD)
+        assert is_allowed(type(decide), decider, Relation.SUPPORTING)
+        assert not is_allowed(type(decide), decider, Relation.OUTSIDER)
+        assert not is_allowed(type(decide), decider, Relation.OTHER_BODY)
+    assert not is_allowed(type(decide), inspector, Relation.LEAD)
+    assert not is_allowed(type(decide), engine_principal(), Relation.SUPPORTING)
+    with pytest.raises(NotPermitted, match="needs the signatory or deputy_signatory role"):
+        authorise(decide, inspector, Relation.SUPPORTING, "x is led by HMIPROBATION")

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from workflow.domain.joint_decisions import Decision, DocumentKind
+from workflow.domain.participants import ProposalDecision, ProposalOutcome
 from workflow.domain.roles import Role
 from workflow.domain.stages import Priority, ScopingDecision, Stage, Trigger, WorkStreamKind
 from workflow.domain.working_days import Jurisdiction
@@ -95,6 +96,37 @@ class Recommendation(BaseModel):
     status: str
 
 
+class ProposalAnswer(BaseModel):
+    body: str
+    actor: str
+    decision: ProposalDecision
+    at: datetime
+    comment: str | None
+
+
+class ParticipantsProposal(BaseModel):
+    """The latest change of participants proposed: open, or closed with its outcome."""
+
+    number: int = Field(description="Decisions name it, as they name a document's version.")
+    open: bool
+    summary: str = Field(description="The change in words.")
+    lead: str | None = Field(description="The lead after the change.")
+    supporting: list[str] = Field(description="The supporting bodies after the change.")
+    lead_before: str | None
+    supporting_before: list[str]
+    reason: str
+    proposed_by: str
+    proposed_at: datetime
+    remaining: list[str] = Field(description="The bodies that decide: before and after.")
+    dropped: list[str]
+    added: list[str]
+    agreed: list[str] = Field(description="Remaining bodies that agree (the lead by proposing).")
+    awaiting: list[str] = Field(description="Remaining bodies whose decision is awaited.")
+    answers: list[ProposalAnswer]
+    outcome: ProposalOutcome | None = Field(description="applied, refused or lapsed; None if open.")
+    closed_at: datetime | None
+
+
 class StreamDetail(StreamSummary):
     summary: str
     priority: Priority
@@ -112,6 +144,9 @@ class StreamDetail(StreamSummary):
     factual_accuracy: dict[str, Any] | None = Field(None, description="The check of the draft.")
     publication: dict[str, Any] | None = Field(None, description="Schedule, embargo, URL.")
     rating: str | None = None
+    participants_proposal: ParticipantsProposal | None = Field(
+        None, description="The latest change of participants proposed, open or closed."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -209,6 +244,20 @@ class DecisionRequest(Model):
     version: Hash = Field(description="The hash of the version decided on.")
     kind: DocumentKind = DocumentKind.REPORT
     comment: Text | None = Field(None, description="Required to request changes.")
+
+
+class ParticipantsProposalCreate(Model):
+    reason: Text = Field(description="Why the participants change (audited).")
+    lead: ShortText | None = Field(None, description="The new lead body; default: as now.")
+    supporting: list[ShortText] | None = Field(
+        None, max_length=9, description="The supporting bodies after the change; default: as now."
+    )
+
+
+class ParticipantsDecisionRequest(Model):
+    body: ShortText = Field(description="The body whose decision this is (code or alias).")
+    decision: ProposalDecision
+    comment: Text | None = Field(None, description="Required to refuse: why.")
 
 
 class Decided(BaseModel):

@@ -20,6 +20,8 @@ from workflow.api.schemas import (
     DocumentRecord,
     DocumentRegistered,
     OverviewRow,
+    ParticipantsDecisionRequest,
+    ParticipantsProposalCreate,
     Recommendation,
     SignoffLink,
     SignoffLinkRequest,
@@ -35,7 +37,9 @@ from workflow.application.commands import (
     CreateWorkStream,
     EditWorkStream,
     FireTrigger,
+    ProposeParticipants,
     RecordDecision,
+    RecordParticipantsDecision,
     RegisterDocument,
 )
 from workflow.application.handlers import documents
@@ -127,6 +131,54 @@ def fire(rt: Rt, who: Who, key: Key, data: TransitionRequest) -> dict[str, Any]:
     )
     ws = rt.handle(command, who)
     return queries.show_stream(rt, ws.ref)
+
+
+@router.post(
+    "/{key}/participants-proposals",
+    response_model=StreamDetail,
+    status_code=status.HTTP_201_CREATED,
+    summary="Propose a change of participants",
+)
+def propose_participants(
+    rt: Rt, who: Who, key: Key, data: ParticipantsProposalCreate
+) -> dict[str, Any]:
+    """The lead body's staff propose new lead or supporting bodies, with a reason. It is
+    applied once every body that takes part before and after the change has agreed (the
+    lead by proposing), and closed unchanged if one refuses; ``participants_proposal`` in
+    the answer shows it, with its number and who is awaited."""
+    command = ProposeParticipants(
+        key=key,
+        reason=data.reason,
+        lead=data.lead,
+        supporting=tuple(data.supporting) if data.supporting is not None else None,
+    )
+    result = rt.handle(command, who)
+    return queries.show_stream(rt, result.stream.ref)
+
+
+@router.post(
+    "/{key}/participants-proposals/{number}/decisions",
+    response_model=StreamDetail,
+    summary="Agree or refuse a change of participants",
+)
+def decide_participants(
+    rt: Rt,
+    who: Who,
+    key: Key,
+    number: Annotated[int, Path(ge=1, le=2**31)],
+    data: ParticipantsDecisionRequest,
+) -> dict[str, Any]:
+    """Your body's agreement or refusal of proposal ``number`` (its signatory or deputy,
+    for a body that remains after the change). The last agreement applies it."""
+    command = RecordParticipantsDecision(
+        key=key,
+        number=number,
+        body=data.body,
+        decision=data.decision.value,
+        comment=data.comment,
+    )
+    result = rt.handle(command, who)
+    return queries.show_stream(rt, result.stream.ref)
 
 
 @router.get("/{key}/documents", response_model=list[DocumentRecord], summary="Documents")

@@ -32,9 +32,11 @@ from workflow.application.commands import (
     LoadPeople,
     MarkDeadlineMet,
     OverrideDeadlineRule,
+    ProposeParticipants,
     Publish,
     RecordDecision,
     RecordMilestone,
+    RecordParticipantsDecision,
     RecordRating,
     RecordUrgentNotification,
     RegisterDocument,
@@ -120,6 +122,12 @@ POLICY: dict[type[Command], Rule] = {
     RegisterDocument: _lead_staff("register a document version"),
     # -- joint decisions: each participating body's own signatory or deputy ---------------
     RecordDecision: Rule("record a body's decision", _grant(DECIDERS, PARTICIPANT)),
+    # A change of participants: the lead proposes, each body that remains agrees (the
+    # domain refuses a body the change would drop).
+    ProposeParticipants: _lead_staff("propose a change of participants"),
+    RecordParticipantsDecision: Rule(
+        "record a body's decision on a change of participants", _grant(DECIDERS, PARTICIPANT)
+    ),
     # -- the report's journey: the lead body's staff ----------------------------------
     StartFactualAccuracy: _lead_staff("start the factual accuracy check"),
     AddFactualAccuracyComment: _lead_staff("record a factual accuracy comment"),

@@ -12,6 +12,7 @@ from workflow.application.commands import (
     ExtendDeadline,
     MarkDeadlineMet,
     RecordDecision,
+    RecordParticipantsDecision,
     RevokeToken,
     SetActive,
     SetPassword,
@@ -82,7 +83,7 @@ def relation_of(
     if key is None:
         return Relation.NONE, ""
     ws = uow.streams.get(key)
-    if isinstance(command, RecordDecision):
+    if isinstance(command, RecordDecision | RecordParticipantsDecision):
         body = bodies.code_of(command.body)
         if who.body != body:
             return Relation.OTHER_BODY, f"cannot decide for {body}"

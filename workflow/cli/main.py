@@ -8,7 +8,17 @@ import pydantic
 import sqlalchemy.exc
 import typer
 
-from workflow.cli import access, admin, deadlines, records, report, service, streams, users
+from workflow.cli import (
+    access,
+    admin,
+    deadlines,
+    participants,
+    records,
+    report,
+    service,
+    streams,
+    users,
+)
 from workflow.cli.output import EXIT_UNAVAILABLE, database_trouble, exit_code_for
 from workflow.domain.errors import WorkflowError
 from workflow.domain.safe_text import escape
@@ -31,6 +41,8 @@ app.add_typer(report.fa, name="fa")
 app.add_typer(report.recommendations, name="recommendations")
 app.add_typer(report.publication, name="publication")
 streams.app.command("rate")(report.rate)
+streams.app.command("propose-participants")(participants.propose_participants)
+streams.app.command("decide-participants")(participants.decide_participants)
 app.add_typer(deadlines.app, name="deadlines")
 app.add_typer(deadlines.reminders_app, name="reminders")
 app.add_typer(deadlines.calendar_app, name="calendar")

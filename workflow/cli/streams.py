@@ -90,6 +90,12 @@ def show(key: Key, as_json: JsonFlag = False) -> None:
                 f"awaiting decisions on the {o['document']} {o['version'][:12]} from: "
                 f"{', '.join(o['awaiting']) or 'nobody'}"
             )
+        p = data["participants_proposal"]
+        if p and p["open"]:
+            say(
+                f"change of participants {p['number']} proposed ({p['summary']}; reason: "
+                f"{p['reason']}): awaiting the agreement of {', '.join(p['awaiting'])}"
+            )
         table(
             "moves",
             ["trigger", "possible now", "unmet conditions"],

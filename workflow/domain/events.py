@@ -40,6 +40,7 @@ class Action(StrEnum):
     PUBLICATION_CHANGED = "publication_changed"
     EMBARGO_ACCESSED = "embargo_accessed"
     RATING_RECORDED = "rating_recorded"
+    PARTICIPANTS_PROPOSAL_CHANGED = "participants_proposal_changed"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -150,6 +151,21 @@ class SignoffRequested(Event):
     @property
     def payload(self) -> dict[str, Any]:
         return {"kind": self.kind, "version": self.version}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParticipantsProposalChanged(Event):
+    """A change of participants proposed, agreed or refused by a body (``body``), applied or
+    lapsed (``change``); ``proposal`` is the proposal whole as it now stands."""
+
+    action: ClassVar[Action] = Action.PARTICIPANTS_PROPOSAL_CHANGED
+    change: str
+    proposal: Mapping[str, Any]
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return {"change": self.change, "proposal": dict(self.proposal), **self.detail}
 
 
 # -- the report's journey -------------------------------------------------------------------
@@ -398,6 +414,7 @@ __all__ = [
     "MilestoneRecorded",
     "NotificationDelivered",
     "NotificationSkipped",
+    "ParticipantsProposalChanged",
     "PublicationChanged",
     "RatingRecorded",
     "RecommendationAdded",

@@ -14,6 +14,7 @@ from workflow.domain.events import Action
 from workflow.domain.factual_accuracy import decode_check
 from workflow.domain.fuzzy_dates import FuzzyDate
 from workflow.domain.joint_decisions import Decision, DecisionRecord, DocumentKind
+from workflow.domain.participants import decode_proposal
 from workflow.domain.publication import decode_publication
 from workflow.domain.recommendations import decode_recommendation
 from workflow.domain.stages import Priority, ScopingDecision, Stage, WorkStreamKind
@@ -115,6 +116,8 @@ def apply(
         ws.publication = decode_publication(payload["publication"])
     elif action == Action.RATING_RECORDED:
         ws.rating = payload["rating"]
+    elif action == Action.PARTICIPANTS_PROPOSAL_CHANGED:
+        ws.participants_proposal = decode_proposal(payload["proposal"])
     return ws
 
 

@@ -16,11 +16,13 @@ from workflow.domain.events import DecisionRecorded, DocumentRegistered, Event, 
 from workflow.domain.factual_accuracy import FactualAccuracyCheck, encode_check
 from workflow.domain.fuzzy_dates import FuzzyDate
 from workflow.domain.joint_decisions import (
+    DECIDED_IN,
     Decision,
     DecisionRecord,
     DocumentKind,
     JointDocument,
 )
+from workflow.domain.participants import ParticipantsProposal, encode_proposal
 from workflow.domain.publication import Publication, encode_publication
 from workflow.domain.recommendations import Recommendation, encode_recommendation
 from workflow.domain.stages import Priority, ScopingDecision, Stage, WorkStreamKind
@@ -70,6 +72,8 @@ class WorkStream:
     factual_accuracy: FactualAccuracyCheck | None = None
     publication: Publication = field(default_factory=Publication)
     rating: str | None = None
+    #: The latest change of participants proposed, open or closed (None if never).
+    participants_proposal: ParticipantsProposal | None = None
     version: int = 0
     pending: list[Event] = field(default_factory=list, repr=False, compare=False)
 
@@ -100,28 +104,68 @@ class WorkStream:
             return None
         return kind, doc.outstanding(self.participants)
 
-    def check_participants_change(self, lead: str | None, supporting: tuple[str, ...]) -> None:
-        """Refuse new participants that drop a body whose decision is awaited.
+    def decision_not_owed(self, body: str, kind: DocumentKind, version: str | None) -> str | None:
+        """Why ``body`` no longer owes a decision on ``version`` of the ``kind`` document, in
+        words; None if it still does. A request or a reminder that is no longer owed is not
+        sent."""
+        label = kind.value.replace("_", " ")
+        decided_in = DECIDED_IN[kind]
+        if self.state is not decided_in:
+            return (
+                f"{self.ref} is in {self.state.value}: decisions on the {label} are taken in "
+                f"{decided_in.value}"
+            )
+        if body not in self.participants:
+            return f"{body} no longer takes part in {self.ref}"
+        doc = self.document(kind)
+        if version is None or doc.current != version:
+            return f"{label} version {(version or 'none')[:12]} was superseded"
+        decided = doc.standing().get(body)
+        if decided is not None:
+            return f"{body} has decided on {label} version {version[:12]} already ({decided.value})"
+        return None
 
-        Dropping it would let the remaining bodies complete a joint decision it was
-        asked to take part in, without it having decided.
+    def open_participants_proposal(self) -> ParticipantsProposal | None:
+        p = self.participants_proposal
+        return p if p is not None and p.is_open else None
+
+    def check_participants_change(self, lead: str | None, supporting: tuple[str, ...]) -> None:
+        """Refuse new participants that drop a body whose decision is awaited, or any new
+        participants while a change of participants is open.
+
+        Dropping an awaited body would let the remaining bodies complete a joint decision
+        it was asked to take part in, without it having decided: that takes a change of
+        participants every remaining body agrees
+        (:func:`workflow.domain.change_of_participants.propose`).
         """
+        after = set(_participants_of(lead, supporting))
+        if lead == self.lead and after == set(self.participants):
+            return  # the same bodies: nothing to refuse
+        proposal = self.open_participants_proposal()
+        if proposal is not None:
+            raise Refused(
+                f"{self.ref} has an open change of participants (proposal {proposal.number}: "
+                f"{proposal.summary()}), awaiting {', '.join(proposal.awaited())}: the lead "
+                "and supporting bodies cannot be edited until every remaining body has agreed "
+                "it or one has refused it (`cjji streams decide-participants`)"
+            )
         awaited = self.awaited_decision()
         if awaited is None:
             return
         kind, bodies = awaited
-        kept = {lead, *supporting}
-        dropped = [b for b in bodies if b not in kept]
+        dropped = [b for b in bodies if b not in after]
         if not dropped:
             return
         label = kind.value.replace("_", " ")
         when = "at joint sign-off" if kind is DocumentKind.REPORT else "in scoping"
+        one = len(dropped) == 1
+        them = "it" if one else "them"
         raise Refused(
             f"{self.ref} awaits the decision of {', '.join(dropped)} on the {label} {when}: "
-            f"{'it' if len(dropped) == 1 else 'they'} cannot be removed from the lead or "
-            f"supporting bodies now; keep {'it' if len(dropped) == 1 else 'them'} and let "
-            f"{'it' if len(dropped) == 1 else 'them'} record a decision (`cjji signoff record`), "
-            "then change the bodies once the decision is complete"
+            f"{'it' if one else 'they'} cannot be removed from the lead or supporting bodies "
+            f"by an edit; keep {them} and let {them} record a decision (`cjji signoff record`), "
+            "or have the lead propose the change with a reason, to be agreed by every body "
+            "that remains (`cjji streams propose-participants`)"
         )
 
     @property
@@ -132,7 +176,15 @@ class WorkStream:
     def record(self, event: Event) -> None:
         self.pending.append(event)
 
-    def edit(self, actor: str, body: str | None, at: datetime, **changes: Any) -> dict[str, Any]:
+    def edit(
+        self,
+        actor: str,
+        body: str | None,
+        at: datetime,
+        *,
+        reason: str | None = None,
+        **changes: Any,
+    ) -> dict[str, Any]:
         """Change editable fields; returns what changed as {field: [old, new]} (encoded)."""
         diff: dict[str, Any] = {}
         for name, value in changes.items():
@@ -144,7 +196,9 @@ class WorkStream:
                 setattr(self, name, value)
                 diff[name] = [old, new]
         if diff:
-            self.record(WorkStreamEdited(actor=actor, body=body, at=at, changes=diff))
+            self.record(
+                WorkStreamEdited(actor=actor, body=body, at=at, reason=reason, changes=diff)
+            )
         return diff
 
     def carry_to(self, plan: str, actor: str, body: str | None, at: datetime) -> None:
@@ -237,7 +291,12 @@ class WorkStream:
             "factual_accuracy": encode_check(self.factual_accuracy),
             "publication": encode_publication(self.publication),
             "rating": self.rating,
+            "participants_proposal": encode_proposal(self.participants_proposal),
         }
+
+
+def _participants_of(lead: str | None, supporting: tuple[str, ...]) -> tuple[str, ...]:
+    return ((lead,) if lead else ()) + tuple(b for b in supporting if b != lead)
 
 
 def encode_field(name: str, value: Any) -> Any:

@@ -13,6 +13,7 @@ from workflow.domain.joint_decisions import (
     DocumentKind,
     JointDocument,
 )
+from workflow.domain.participants import decode_proposal, encode_proposal
 from workflow.domain.publication import decode_publication, encode_publication
 from workflow.domain.recommendations import decode_recommendation
 from workflow.domain.stages import Priority, ScopingDecision, Stage, WorkStreamKind
@@ -78,6 +79,7 @@ def stream_from_row(row: WorkStreamRow, recommendations: list[RecommendationRow]
         factual_accuracy=decode_check(row.factual_accuracy),
         publication=decode_publication(row.publication),
         rating=row.rating,
+        participants_proposal=decode_proposal(row.participants_proposal),
         version=row.version,
     )
 
@@ -104,3 +106,4 @@ def copy_to_row(ws: WorkStream, row: WorkStreamRow) -> None:
     row.factual_accuracy = encode_check(ws.factual_accuracy)
     row.publication = encode_publication(ws.publication)
     row.rating = ws.rating
+    row.participants_proposal = encode_proposal(ws.participants_proposal)

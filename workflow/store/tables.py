@@ -50,6 +50,8 @@ class WorkStreamRow(SQLModel, table=True):
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
     rating: str | None = Field(default=None, max_length=32)
+    #: The latest change of participants proposed, open or closed (its decisions inside).
+    participants_proposal: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     version: int = 0
     created_at: datetime
     updated_at: datetime

@@ -46,7 +46,9 @@ from workflow.application.commands.streams import (
     CreateWorkStream,
     EditWorkStream,
     FireTrigger,
+    ProposeParticipants,
     RecordDecision,
+    RecordParticipantsDecision,
     RegisterDocument,
 )
 
@@ -68,9 +70,11 @@ __all__ = [
     "LoadPeople",
     "MarkDeadlineMet",
     "OverrideDeadlineRule",
+    "ProposeParticipants",
     "Publish",
     "RecordDecision",
     "RecordMilestone",
+    "RecordParticipantsDecision",
     "RecordRating",
     "RecordUrgentNotification",
     "RegisterDocument",

@@ -64,3 +64,28 @@ class RecordDecision(Command):
     version: str
     kind: str = "report"
     comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProposeParticipants(Command):
+    """The lead proposes new participants, with a reason; every body that remains agrees.
+
+    ``lead`` None keeps the lead; ``supporting`` None keeps the supporting bodies (it
+    replaces the list otherwise). Bodies are named as people give them."""
+
+    key: str
+    reason: str
+    lead: str | None = None
+    supporting: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordParticipantsDecision(Command):
+    """``body``'s decision (agree or refuse) on proposal ``number``, by one of its
+    signatories."""
+
+    key: str
+    number: int
+    body: str
+    decision: str
+    comment: str | None = None

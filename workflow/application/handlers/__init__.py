@@ -14,6 +14,7 @@ from workflow.application.handlers import (
     deadline_events,
     deadlines,
     documents,
+    participants,
     people,
     programme,
     reactions,
@@ -25,6 +26,7 @@ from workflow.domain.events import (
     DocumentRegistered,
     Event,
     FactualAccuracyChanged,
+    ParticipantsProposalChanged,
     PublicationChanged,
     Transitioned,
     WorkStreamCreated,
@@ -34,6 +36,7 @@ from workflow.domain.events import (
 COMMAND_HANDLERS: Mapping[type[Command], Any] = {
     **streams.HANDLERS,
     **documents.HANDLERS,
+    **participants.HANDLERS,
     **report.HANDLERS,
     **deadlines.HANDLERS,
     **people.HANDLERS,
@@ -47,6 +50,7 @@ EVENT_HANDLERS: Mapping[type[Event], Sequence[Any]] = {
         reactions.request_decisions_at_signoff,
         reactions.notify_team,
         deadline_events.on_moved,
+        participants.lapse_on_ending,
     ],
     DocumentRegistered: [
         reactions.request_decisions_on_new_version,
@@ -55,4 +59,5 @@ EVENT_HANDLERS: Mapping[type[Event], Sequence[Any]] = {
     DecisionRecorded: [deadline_events.on_decided],
     FactualAccuracyChanged: [deadline_events.on_journey],
     PublicationChanged: [deadline_events.on_journey],
+    ParticipantsProposalChanged: [participants.withdraw_requests_of_dropped_bodies],
 }

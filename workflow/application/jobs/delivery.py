@@ -81,8 +81,10 @@ def _decision_message(
 ) -> tuple[list[Outgoing], str | None]:
     body_code, kind = row.payload["body"], DocumentKind(row.payload["kind"])
     version = row.payload["version"]
-    if ws.document(kind).current != version:
-        return [], f"version {version[:12]} was superseded before the request went out"
+    # Decided already, superseded, dropped, or moved on: the request is no longer owed.
+    not_owed = ws.decision_not_owed(body_code, kind, version)
+    if not_owed:
+        return [], f"{not_owed} before the request went out"
     body = rt.bodies.resolve(body_code)
     due = row.payload.get("due") or _decision_due(session, ws.ref, body_code)
     # A body whose approval this version voided reads what changed since the one it approved.

@@ -33,6 +33,7 @@ from workflow.domain.deadline_rules import ReminderPolicy
 from workflow.domain.events import ReminderSent, ReminderSkipped
 from workflow.domain.joint_decisions import DOCUMENT_DECIDED_IN, DocumentKind
 from workflow.domain.roles import Role
+from workflow.domain.stages import Stage
 from workflow.domain.working_days import Jurisdiction, calendar_for, london_date
 from workflow.domain.workstream import WorkStream
 from workflow.notifications import render
@@ -263,6 +264,13 @@ def reminder_messages(
         return [], f"deadline {payload['deadline']} closed before the reminder went out ({why})"
     if row.due_on.isoformat() != payload["due"]:
         return [], f"deadline {row.id} moved to {row.due_on.isoformat()} before it went out"
+    if row.paused_on is not None or ws.state is Stage.PAUSED:
+        return [], f"{ws.ref} was paused before the reminder went out: its clock has stopped"
+    kind = DOCUMENT_DECIDED_IN.get(Stage(row.stage))
+    if row.owed_by == "participant" and row.body and kind is not None:
+        not_owed = ws.decision_not_owed(row.body, kind, ws.document(kind).current)
+        if not_owed:
+            return [], f"{not_owed} before the reminder went out"
     users = session.exec(
         select(UserRow)
         .where(col(UserRow.username).in_(payload["recipients"]), col(UserRow.active))

@@ -16,6 +16,7 @@ from workflow.domain.audit_chain import Verification
 from workflow.domain.errors import NotFound
 from workflow.domain.guards import MoveContext
 from workflow.domain.joint_decisions import DOCUMENT_DECIDED_IN, Decision
+from workflow.domain.participants import encode_proposal
 from workflow.domain.replay import replay
 from workflow.domain.stages import Stage
 from workflow.domain.workstream import WorkStream
@@ -41,6 +42,23 @@ def outstanding_decisions(ws: WorkStream) -> dict[str, Any] | None:
         "awaiting": [b for b in doc.outstanding(ws.participants) if b not in standing],
         "changes_requested": [b for b, d in standing.items() if d is Decision.REQUEST_CHANGES],
         "standing": {b: d.value for b, d in standing.items()},
+    }
+
+
+def participants_proposal(ws: WorkStream) -> dict[str, Any] | None:
+    """The latest change of participants proposed (open or closed), and who is awaited."""
+    proposal = ws.participants_proposal
+    if proposal is None:
+        return None
+    return {
+        **(encode_proposal(proposal) or {}),
+        "open": proposal.is_open,
+        "summary": proposal.summary(),
+        "remaining": list(proposal.remaining),
+        "dropped": list(proposal.dropped),
+        "added": list(proposal.added),
+        "agreed": proposal.agreed(),
+        "awaiting": proposal.awaited() if proposal.is_open else [],
     }
 
 
@@ -151,6 +169,7 @@ def show_stream(rt: Runtime, key: str) -> dict[str, Any]:
         "factual_accuracy": snapshot["factual_accuracy"],
         "publication": snapshot["publication"],
         "rating": ws.rating,
+        "participants_proposal": participants_proposal(ws),
         "moves": {t: {"possible": not unmet, "unmet": unmet} for t, unmet in moves.items()},
         "created_at": row.created_at.isoformat(),
         "updated_at": row.updated_at.isoformat(),
