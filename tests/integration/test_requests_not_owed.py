@@ -1,6 +1,7 @@
 """Requests and reminders that are no longer owed when delivery comes to them are not sent,
 and the audit trail says why (issue 16): the body has decided, the version was superseded,
-the body no longer takes part, the work stream moved on or ended, or it is paused."""
+the body no longer takes part, or the work stream moved on or ended. A pause stops the
+clocks (reminders are not sent) but not the decision: a request still goes out."""
 
 from __future__ import annotations
 
@@ -128,3 +129,16 @@ def test_a_reminder_queued_before_the_work_stream_was_paused_is_not_sent(
         if e["payload"].get("task") == reminders.SEND_REMINDER
     }
     assert whys == {"mappa was paused before the reminder went out: its clock has stopped"}
+
+
+def test_a_request_reaching_a_work_stream_paused_in_its_decision_stage_is_still_sent(
+    rt: Runtime,
+) -> None:
+    """The work stream resumes where it paused and nothing would ask the body again, so the
+    request is still owed (the fault tests pause before the worker comes, too)."""
+    create(rt)
+    send(rt, LEAD, RegisterDocument(key="mappa", kind="terms_of_reference", content=b"ToR v1"))
+    send(rt, LEAD, FireTrigger(key="mappa", trigger="pause", reason="Covid-19"))
+    keeper = deliver_requests(rt)
+    assert keeper.sent, "the requests went out"
+    assert skipped(rt) == []

@@ -61,6 +61,14 @@ def create(rt: Runtime, ref: str = "mappa", **extra: object) -> WorkStream:
     )
 
 
+def register_terms(
+    rt: Runtime, ref: str, text: bytes = b"Terms of reference v1", *, lead: Actor = LEAD
+) -> str:
+    """Register the terms of reference: every participating body is asked to decide."""
+    registered = send(rt, lead, RegisterDocument(key=ref, kind="terms_of_reference", content=text))
+    return str(registered.version)
+
+
 def agree_terms(
     rt: Runtime,
     ref: str,
@@ -69,9 +77,7 @@ def agree_terms(
     lead: Actor = LEAD,
     bodies: tuple[str, ...] = BODIES,
 ) -> str:
-    version = send(
-        rt, lead, RegisterDocument(key=ref, kind="terms_of_reference", content=text)
-    ).version
+    version = register_terms(rt, ref, text, lead=lead)
     for body in bodies:
         send(
             rt,

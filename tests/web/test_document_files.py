@@ -78,6 +78,29 @@ def test_a_pdf_is_kept_as_it_came_and_its_text_is_shown(rt: Runtime) -> None:
     assert "Draft report in PDF" in lead.client.get(f"{PAGE}/documents/report/{version}").text
 
 
+def test_a_pdf_opens_in_the_browser_itself_and_other_files_are_sent_to_download(
+    rt: Runtime,
+) -> None:
+    lead = drafting(rt)
+    content = a_pdf("Draft report in PDF")
+    lead.post("documents", files={"file": ("draft.pdf", content, "application/pdf")}, kind="report")
+    version = queries.show_stream(rt, REF)["report"]
+    page = lead.client.get(PAGE).text
+    assert f'href="{PAGE}/documents/report/{version}/pdf"' in page
+    shown = lead.client.get(f"{PAGE}/documents/report/{version}/pdf")
+    assert shown.status_code == 200 and shown.content == content
+    assert shown.headers["content-type"] == PDF
+    assert shown.headers["content-disposition"].startswith("inline;")
+    assert shown.headers["x-content-sha256"] == version
+
+    text = b"Draft report as text"
+    lead.post("documents", files={"file": ("draft.txt", text, "text/plain")}, kind="report")
+    plain = queries.show_stream(rt, REF)["report"]
+    refused = lead.client.get(f"{PAGE}/documents/report/{plain}/pdf")
+    assert refused.status_code == 422
+    assert "not a PDF" in refused.text and "download" in refused.text
+
+
 def test_an_odt_is_recognised_from_its_bytes_kept_as_it_came_and_its_text_is_shown(
     rt: Runtime,
 ) -> None:

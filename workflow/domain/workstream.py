@@ -110,7 +110,11 @@ class WorkStream:
         sent."""
         label = kind.value.replace("_", " ")
         decided_in = DECIDED_IN[kind]
-        if self.state is not decided_in:
+        # A pause stops the clocks, not the decision: the work stream resumes where it was,
+        # and nothing would ask the body again, so a request reaching a paused work stream
+        # that paused in the decision's state is still sent.
+        state = self.paused_from if self.state is Stage.PAUSED else self.state
+        if state is not decided_in:
             return (
                 f"{self.ref} is in {self.state.value}: decisions on the {label} are taken in "
                 f"{decided_in.value}"

@@ -279,6 +279,33 @@ def document_download(
     )
 
 
+@router.get("/streams/{ref}/documents/{kind}/{version}/pdf")
+def document_pdf(
+    rt: Rt,
+    who: Viewer,
+    ref: Ref,
+    kind: DocumentKind,
+    version: Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")],
+) -> Response:
+    """A PDF version itself, shown by the browser (inline) rather than saved; the other
+    types have their text preview and their download."""
+    file = progress.document_file(rt, ref, kind.value, version)
+    if file["media_type"] != document_files.PDF:
+        raise InvalidInput(
+            f"version {version[:12]} is not a PDF ({file['filename']}): read its text or "
+            "download it"
+        )
+    return Response(
+        file["content"],
+        media_type=document_files.PDF,
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": document_files.content_disposition(file["filename"], "inline"),
+            "X-Content-SHA256": file["sha256"],
+        },
+    )
+
+
 @router.post("/streams/{ref}/decisions")
 def decide(
     request: Request,
