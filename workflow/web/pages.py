@@ -267,13 +267,19 @@ def document_download(
     version: Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")],
 ) -> Response:
     """The exact bytes registered as this version, as the file they came in."""
-    file = progress.document_file(rt, ref, kind.value, version)
+    return _file_response(progress.document_file(rt, ref, kind.value, version), "attachment")
+
+
+def _file_response(file: dict[str, Any], disposition: str) -> Response:
+    """A stored version's exact bytes, of its own type, with its SHA-256 beside them."""
     return Response(
         file["content"],
         media_type=file["media_type"],
         headers={
             "X-Content-Type-Options": "nosniff",
-            "Content-Disposition": document_files.content_disposition(file["filename"]),
+            "Content-Disposition": document_files.content_disposition(
+                file["filename"], disposition
+            ),
             "X-Content-SHA256": file["sha256"],
         },
     )
@@ -295,15 +301,7 @@ def document_pdf(
             f"version {version[:12]} is not a PDF ({file['filename']}): read its text or "
             "download it"
         )
-    return Response(
-        file["content"],
-        media_type=document_files.PDF,
-        headers={
-            "X-Content-Type-Options": "nosniff",
-            "Content-Disposition": document_files.content_disposition(file["filename"], "inline"),
-            "X-Content-SHA256": file["sha256"],
-        },
-    )
+    return _file_response(file, "inline")
 
 
 @router.post("/streams/{ref}/decisions")
