@@ -9,6 +9,10 @@ LOCK   := requirements-dev.lock
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 PROGRAMME := config/programmes/cjji-2021-23.yaml
 PYTEST_ARGS ?=
+# Some machines set PYTHONDONTWRITEBYTECODE: every process (each xdist worker, Celery
+# worker and `cjji` process the tests start) would then compile every module it imports
+# from source, every time. make's commands write and reuse the bytecode as usual.
+unexport PYTHONDONTWRITEBYTECODE
 # Two pytest-xdist workers (the CI machine has two cores) and the coverage gate: the
 # figure measured on the full suite, rounded down (docs/testing.md).
 PYTEST_WORKERS ?= 2
@@ -27,7 +31,8 @@ $(STAMP): pyproject.toml $(LOCK) requirements-bootstrap.lock
 	@echo "Installing cjji-workflow and its tools into $(VENV) from $(LOCK) (first run only)…"
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
 	  -r requirements-bootstrap.lock
-	@$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r $(LOCK)
+	@$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes --compile-bytecode \
+	  -r $(LOCK)
 	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@rm -f $(VENV)/.installed-* && touch $@
 
