@@ -8,6 +8,7 @@ approved hear of it.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -147,3 +148,20 @@ def test_a_work_stream_untouched_through_its_deadline_is_reminded_then_escalated
     assert not any("hmicfrs" in to for _, to in received), "a body that approved was reminded"
     claimed = queries.audit_log(rt, "mappa", action="reminder_sent", limit=1000)
     assert {e["payload"]["threshold"] for e in claimed} >= {"before-3", "due", "escalate"}
+    # Each reminder and escalation, as received, links to the work stream's page, which
+    # opens for the person it was sent to (signed in as them; the clock is the test's).
+    from tests.web.test_journey_pages import Person
+    from workflow.application.queries.people import list_users
+
+    username_of = {user.email: user.username for user in list_users(rt)}
+    people: dict[str, Person] = {}
+    for message in about_sign_off(mail):
+        part = message.get_body(("plain",))
+        assert part is not None
+        found = re.search(r"https?://[^/\s]+(/streams/mappa)\S*", part.get_content())
+        assert found is not None, (message["Subject"], part.get_content())
+        to = str(message["To"])
+        if to not in people:  # signing in sets the password, which ends older sessions
+            people[to] = Person(rt, username_of[to])
+        page = people[to].page(found.group(1))
+        assert "<h1" in page and "mappa" in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -197,3 +198,43 @@ def test_a_request_no_longer_owed_when_the_worker_comes_to_it_is_not_sent(
     )
     for body in BODIES:
         assert "mappa is in joint_signoff" in skipped[("terms_of_reference", body)]
+
+
+def test_every_notice_as_received_links_to_the_page_its_recipient_can_open_once_each(
+    deployment: Deployment,
+) -> None:
+    """Team notices of each move, the decision requests and the publication notice, from
+    scoping to follow-up: each arrived once at the SMTP server, and its link, followed by
+    the person it was sent to (signed in as them), opens that work stream's page."""
+    from tests.integration.walk import publish
+    from tests.web.test_journey_pages import Person
+    from workflow.application.queries.people import list_users
+
+    rt, mail = deployment.rt, deployment.mail
+    create(rt)
+    version = to_signoff(rt)
+    deployment.drain()  # the requests go out while they are owed
+    approve_all(rt, "mappa", version)
+    publish(rt, "mappa", rt.clock() + timedelta(days=7))  # released early, with a reason
+    deployment.drain()
+    username_of = {user.email: user.username for user in list_users(rt)}
+    people: dict[str, Person] = {}
+    for message in mail.messages:
+        to = str(message["To"])
+        if to not in username_of:
+            continue  # the embargoed copy's outside recipients: test_the_embargoed_copy…
+        part = message.get_body(("plain",))
+        assert part is not None
+        found = re.search(r"https?://[^/\s]+(/streams/mappa)\S*", part.get_content())
+        assert found is not None, (message["Subject"], part.get_content())
+        if to not in people:  # signing in sets the password, which ends older sessions
+            people[to] = Person(rt, username_of[to])
+        person = people[to]
+        page = person.page(found.group(1))
+        assert "<h1" in page and "mappa" in page
+    copies = Counter((str(m["X-CJJI-Reference"]), str(m["To"])) for m in mail.messages)
+    assert set(copies.values()) == {1}, "a message arrived twice"
+    subjects = " | ".join(f"{m['Subject']} -> {m['To']}" for m in mail.messages)
+    # the move to follow-up is the publication notice (the report is out: respond)
+    for expected in ("is in fieldwork", "Decision needed", "is in publication", "is in follow-up"):
+        assert expected in subjects, (expected, subjects)
