@@ -277,55 +277,22 @@ def test_a_work_stream_walks_the_whole_lifecycle_from_the_cli(
         "--kind",
         "press",
     )
-    early = cjji(
-        "publication",
-        "publish",
-        "omic-2026",
-        *lead,
-        "--url",
-        "https://www.justiceinspectorates.gov.uk/omic",
-        "--version",
-        version,
-        expect=3,
-    )
+
+    def publish(approved: str, *extra: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
+        url = "https://www.justiceinspectorates.gov.uk/omic"
+        return cjji(
+            "publication", "publish", "omic-2026", *lead, "--url", url, "--version", approved,
+            *extra, expect=expect,
+        )  # fmt: skip
+
+    early = publish(version, expect=3)
     assert "embargoed copy has not gone" in early.stderr
     cjji("publication", "send-embargo", "omic-2026", *lead)
-    wrong = cjji(
-        "publication",
-        "publish",
-        "omic-2026",
-        *lead,
-        "--url",
-        "https://www.justiceinspectorates.gov.uk/omic",
-        "--version",
-        first["version"],
-        expect=3,
-    )
+    wrong = publish(first["version"], expect=3)
     assert "must be the one every body approved" in wrong.stderr
-    too_soon = cjji(
-        "publication",
-        "publish",
-        "omic-2026",
-        *lead,
-        "--url",
-        "https://www.justiceinspectorates.gov.uk/omic",
-        "--version",
-        version,
-        expect=3,
-    )
+    too_soon = publish(version, expect=3)
     assert "confirm an early release and give the reason" in too_soon.stderr
-    cjji(
-        "publication",
-        "publish",
-        "omic-2026",
-        *lead,
-        "--url",
-        "https://www.justiceinspectorates.gov.uk/omic",
-        "--version",
-        version,
-        "--early-release",
-        "the walk cannot wait for the scheduled day",
-    )
+    publish(version, "--early-release", "the walk cannot wait for the scheduled day")
     still_open = cjji("streams", "fire", "omic-2026", "close", *lead, expect=3)
     assert "1 recommendation(s) still open" in still_open.stderr
     cjji(

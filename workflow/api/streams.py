@@ -48,7 +48,7 @@ from workflow.application.queries import streams as queries
 from workflow.domain.errors import InvalidInput, NotPermitted
 from workflow.domain.joint_decisions import DocumentKind
 from workflow.domain.stages import Stage
-from workflow.http.deps import Key, Rt, Who
+from workflow.http.deps import Key, Rt, VersionHash, Who
 
 router = APIRouter(prefix="/api/streams", tags=["work streams"])
 
@@ -249,7 +249,7 @@ def download(
     who: Who,
     key: Key,
     kind: DocumentKind,
-    version: Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")],
+    version: VersionHash,
 ) -> RawResponse:
     """One registered version as the file it was uploaded as: the same bytes, of the media
     type read from them when registered, its SHA-256 (the version) in ``X-Content-SHA256``."""

@@ -72,3 +72,5 @@ def stream_key(
 
 
 Key = Annotated[str, Depends(stream_key)]
+#: A document version in a path: its SHA-256, in hexadecimal.
+VersionHash = Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")]

@@ -24,7 +24,7 @@ from workflow.domain.errors import InvalidInput, WorkflowError
 from workflow.domain.events import Action
 from workflow.domain.joint_decisions import DocumentKind
 from workflow.domain.stages import Stage
-from workflow.http.deps import Rt
+from workflow.http.deps import Rt, VersionHash
 from workflow.http.errors import audit_if_refused, classify
 from workflow.store.audit import as_utc
 from workflow.web import charts
@@ -241,7 +241,7 @@ def document(
     who: Viewer,
     ref: Ref,
     kind: DocumentKind,
-    version: Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")],
+    version: VersionHash,
 ) -> Response:
     """A readable preview: the text of the version (the paragraphs of a .docx or an .odt,
     the text of a PDF)."""
@@ -264,7 +264,7 @@ def document_download(
     who: Viewer,
     ref: Ref,
     kind: DocumentKind,
-    version: Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")],
+    version: VersionHash,
 ) -> Response:
     """The exact bytes registered as this version, as the file they came in."""
     return _file_response(progress.document_file(rt, ref, kind.value, version), "attachment")
@@ -291,7 +291,7 @@ def document_pdf(
     who: Viewer,
     ref: Ref,
     kind: DocumentKind,
-    version: Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")],
+    version: VersionHash,
 ) -> Response:
     """A PDF version itself, shown by the browser (inline) rather than saved; the other
     types have their text preview and their download."""
