@@ -59,10 +59,21 @@ lint: $(STAMP)
 	$(BIN)/mypy workflow tasks config tests bench
 	$(BIN)/lint-imports
 
-## test: every check, then every test on two xdist workers with coverage measured and
-## gated (PostgreSQL and Redis on 127.0.0.1 are used)
-test: lint browser
-	$(BIN)/pytest $(PYTEST_RUN) $(PYTEST_ARGS)
+## test: every check (ruff, the format check, lint-imports, and mypy --strict beside the
+## tests), and every test on two xdist workers with coverage measured and gated
+## (PostgreSQL and Redis on 127.0.0.1 are used)
+test: $(STAMP) browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	@# mypy --strict (half a minute of one core with no cache, as on a fresh clone) runs
+	@# beside the tests, niced so that it takes what they leave; its report follows
+	@# theirs, and a type error fails the run as a failed test does.
+	@echo "mypy --strict runs beside the tests; its report follows theirs."
+	@nice -n 10 $(BIN)/mypy workflow tasks config tests bench > $(VENV)/mypy.log 2>&1 & mypy=$$!; \
+	$(BIN)/pytest $(PYTEST_RUN) $(PYTEST_ARGS); tests=$$?; \
+	wait $$mypy; typed=$$?; echo "mypy --strict workflow tasks config tests bench:"; \
+	cat $(VENV)/mypy.log; test $$tests -eq 0 && test $$typed -eq 0
 
 ## test-fast: the unit tests alone (no services, a few seconds)
 test-fast: $(STAMP)

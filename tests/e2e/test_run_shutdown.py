@@ -17,6 +17,10 @@ import pytest
 from tests.support.processes import ROOT
 from tests.support.redis_server import free_port
 
+# Its code runs in other processes, or repeats what other tests measure: coverage's
+# tracer is off (tests/conftest.py, docs/testing.md).
+pytestmark = pytest.mark.untraced
+
 
 def children_of() -> dict[int, list[int]]:
     """Every live process's children, read from /proc."""

@@ -18,6 +18,10 @@ from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
 from workflow.domain.events import UserChanged
 
+# Its code runs in other processes, or repeats what other tests measure: coverage's
+# tracer is off (tests/conftest.py, docs/testing.md).
+pytestmark = pytest.mark.untraced
+
 
 def test_audit_verification_names_an_edited_event(rt: Runtime) -> None:
     create(rt)

@@ -21,6 +21,10 @@ from tests.support.smtp import MailCatcher
 from workflow.application.commands import FireTrigger
 from workflow.bootstrap import utc_now
 
+# Its code runs in other processes, or repeats what other tests measure: coverage's
+# tracer is off (tests/conftest.py, docs/testing.md).
+pytestmark = pytest.mark.untraced
+
 pytest_plugins = ["tests.support.fixtures_smtp"]
 
 

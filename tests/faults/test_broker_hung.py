@@ -20,6 +20,10 @@ from tests.support.processes import ROOT, service_env
 from tests.support.redis_server import PrivateRedis
 from workflow.store.db import normalise_url
 
+# Its code runs in other processes, or repeats what other tests measure: coverage's
+# tracer is off (tests/conftest.py, docs/testing.md).
+pytestmark = pytest.mark.untraced
+
 PROGRAMME = ROOT / "config/programmes/cjji-2021-23.yaml"
 PEOPLE = ROOT / "config/people.demo.yaml"
 #: What the command may take with the broker hung: start-up on a loaded machine plus

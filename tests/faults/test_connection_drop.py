@@ -44,6 +44,10 @@ from workflow.domain.stages import Stage
 from workflow.store.db import engine_for
 from workflow.store.tables import AuditEventRow
 
+# Its code runs in other processes, or repeats what other tests measure: coverage's
+# tracer is off (tests/conftest.py, docs/testing.md).
+pytestmark = pytest.mark.untraced
+
 
 # -- what "nothing half-written" means ------------------------------------------------
 def fingerprint(rt: Runtime) -> dict[str, Any]:

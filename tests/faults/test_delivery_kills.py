@@ -51,6 +51,10 @@ from workflow.bootstrap import Runtime
 from workflow.domain.roles import Role
 from workflow.store.tables import AuditEventRow, DeliveryRow, OutboxRow
 
+# Its code runs in other processes, or repeats what other tests measure: coverage's
+# tracer is off (tests/conftest.py, docs/testing.md).
+pytestmark = pytest.mark.untraced
+
 KILLS = 24  # kills aimed at the sending process, one per run until there are as many
 CONTACTS = 60  # people told besides the demo contacts: one message each, enough for them
 BUDGET = 45.0  # seconds for the whole kill loop, a bound well above what it takes

@@ -40,6 +40,10 @@ from workflow.application.jobs.outbox import claim_due
 from workflow.bootstrap import Runtime, bootstrap
 from workflow.store.tables import OutboxRow
 
+# Its code runs in other processes, or repeats what other tests measure: coverage's
+# tracer is off (tests/conftest.py, docs/testing.md).
+pytestmark = pytest.mark.untraced
+
 pytest_plugins = ["tests.support.fixtures_smtp"]
 
 LEASE = 3  # seconds: short, so that the tests can wait for leases to run out

@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlmodel import col, select
 
 from config.settings import Settings
@@ -20,6 +21,10 @@ from workflow.application.commands import RecordDecision
 from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime, bootstrap
 from workflow.store.tables import AuditEventRow, WorkStreamRow
+
+# Its code runs in other processes, or repeats what other tests measure: coverage's
+# tracer is off (tests/conftest.py, docs/testing.md).
+pytestmark = pytest.mark.untraced
 
 
 def approve_in_rounds(

@@ -73,6 +73,10 @@ from workflow.store.deadline_tables import ReminderRow
 from workflow.store.migrate import upgrade
 from workflow.store.tables import AuditEventRow, OutboxRow
 
+# Its code runs in other processes, or repeats what other tests measure: coverage's
+# tracer is off (tests/conftest.py, docs/testing.md).
+pytestmark = pytest.mark.untraced
+
 START = datetime(2022, 1, 10, 9, 0, tzinfo=UTC)
 KINDS = {"alpha": "thematic_inspection", "beta": "review"}
 TEXTS = {kind: [f"{kind.value} text {n}".encode() for n in range(3)] for kind in DocumentKind}

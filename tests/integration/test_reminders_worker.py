@@ -30,6 +30,10 @@ from tests.support.smtp import MailCatcher
 from workflow.application.commands import RecordDecision
 from workflow.application.queries import streams as queries
 
+# Its code runs in other processes, or repeats what other tests measure: coverage's
+# tracer is off (tests/conftest.py, docs/testing.md).
+pytestmark = pytest.mark.untraced
+
 pytest_plugins = ["tests.support.fixtures_smtp"]
 SWEEP_EVERY = 2  # seconds: production's floor is 10, lowered for this deployment below
 

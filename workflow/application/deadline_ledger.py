@@ -16,10 +16,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlmodel import Session, col, select
 
 import config
+from workflow.adapters.yaml_files import YAMLError, load_yaml
 from workflow.domain import deadlines as rules_of
 from workflow.domain.deadline_rules import DeadlineRule, ReminderPolicy, load_rules
 from workflow.domain.errors import InvalidInput
@@ -37,9 +37,9 @@ _ONE_DAY = timedelta(days=1)
 def deadline_config(path: Path = CONFIG_FILE) -> tuple[tuple[DeadlineRule, ...], ReminderPolicy]:
     """The deadline rules and reminder policy, read once per process."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
         return load_rules(data if isinstance(data, dict) else {})
-    except (OSError, yaml.YAMLError, ValueError) as error:
+    except (OSError, YAMLError, ValueError) as error:
         raise InvalidInput(f"{path}: {error}: fix the deadlines file".replace("\n", " ")) from None
 
 

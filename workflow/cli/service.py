@@ -123,9 +123,9 @@ def run(
 
 
 def directory_usernames(path: Path) -> list[str]:
-    import yaml
+    from workflow.adapters.yaml_files import load_yaml
 
-    return [entry["username"] for entry in yaml.safe_load(path.read_text(encoding="utf-8"))]
+    return [entry["username"] for entry in load_yaml(path.read_text(encoding="utf-8"))]
 
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)

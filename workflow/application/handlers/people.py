@@ -11,10 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import delete
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
+from workflow.adapters.yaml_files import YAMLError, load_yaml
 from workflow.application.authentication import (
     IssuedToken,
     demo_password_hash,
@@ -80,12 +80,19 @@ def _store_users(
 ) -> list[UserRow]:
     """Store new users, each audited; a known username is a conflict unless skipped."""
     rows = [_new_user(ctx, **person) for person in people]
+    # One query for the whole file (the demo directory is read at every set-up).
+    known = set(
+        ctx.uow.session.exec(
+            select(UserRow.username).where(col(UserRow.username).in_([r.username for r in rows]))
+        ).all()
+    )
     added = []
     for row in rows:
-        if find_user(ctx.uow.session, row.username) is not None:
+        if row.username in known:
             if skip_known:
                 continue
             raise Conflict(f"a user {row.username!r} exists already")
+        known.add(row.username)  # the same username twice in one file
         ctx.uow.session.add(row)
         ctx.uow.record(
             UserAdded(
@@ -110,8 +117,8 @@ def add_users(cmd: AddUsers, ctx: Context) -> list[UserRow]:
 def read_people_file(path: Path) -> tuple[Mapping[str, Any], ...]:
     """The people of a YAML list (username, name, email, body and roles)."""
     try:
-        entries: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+        entries: Any = load_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, YAMLError) as error:
         raise InvalidInput(f"cannot read {path}: {error}".replace("\n", " ")) from None
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise InvalidInput(f"{path} must be a YAML list of people")

@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -23,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from workflow.adapters.yaml_files import YAMLError, load_yaml
 from workflow.application.commands import ImportProgramme
 from workflow.application.context import Context
 from workflow.application.handlers.streams import (
@@ -147,10 +147,10 @@ def load_programme(path: Path, bodies: BodyRegistry) -> ProgrammeFile:
             raise InvalidInput(
                 f"{path} is {size} bytes: a plan file may be at most {MAX_PLAN_BYTES} bytes"
             )
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InvalidInput(f"no such file: {path}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
+    except (YAMLError, UnicodeDecodeError) as error:
         raise InvalidInput(f"{path} is not readable YAML: {error}".replace("\n", " ")) from None
     entries = _count_entries(data.get("work_streams") if isinstance(data, dict) else None)
     if entries > MAX_PLAN_ENTRIES:
