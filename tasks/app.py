@@ -86,3 +86,7 @@ def transport_options(settings: Settings) -> dict[str, Any]:
 @app.on_configure.connect
 def _configure(sender: Celery, **_: Any) -> None:
     sender.conf.update(celery_config(get_settings()))
+
+
+# The worker's and beat's heartbeats start with them (the module only connects signals).
+import tasks.heartbeats  # noqa: E402, F401

@@ -93,6 +93,7 @@ TABLES = (
     "work_stream",
     "business_plan",
     "app_user",
+    "heartbeat",
 )
 
 
