@@ -53,6 +53,8 @@ app.command()(service.run)
 app.command()(service.worker)
 app.command()(service.beat)
 app.command()(service.relay)
+app.command()(admin.backup)
+app.command()(admin.restore)
 
 
 def main() -> None:
