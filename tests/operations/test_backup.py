@@ -95,7 +95,9 @@ class Burst:
 
 def chain(rt: Runtime) -> list[tuple[int, str]]:
     with rt.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text("SELECT seq, hash FROM audit_event ORDER BY seq"))]
+        return [
+            tuple(r) for r in conn.execute(text("SELECT seq, hash FROM audit_event ORDER BY seq"))
+        ]
 
 
 def check_restored(original: Runtime, restored: Runtime, run: Cjji) -> None:

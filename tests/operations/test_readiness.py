@@ -24,7 +24,7 @@ from workflow.bootstrap import Runtime, bootstrap
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
-TIMING = {
+TIMING: dict[str, Any] = {
     "heartbeat_every_seconds": 1,
     "heartbeat_late_seconds": 3,
     "relay_every_seconds": 1,

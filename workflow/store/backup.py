@@ -138,7 +138,14 @@ def _run(argv: list[str], env: dict[str, str]) -> None:
 
 def pg_dump_command(url: str, target: Path) -> list[str]:
     args, _ = libpq(url)
-    return ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={target}", *args]
+    return [
+        "pg_dump",
+        "--format=custom",
+        "--no-owner",
+        "--no-privileges",
+        f"--file={target}",
+        *args,
+    ]
 
 
 def backup_postgres(url: str, target: Path) -> None:

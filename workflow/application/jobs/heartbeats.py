@@ -50,4 +50,3 @@ def timed(engine: Engine, name: str, clock: Callable[[], datetime]) -> Iterator[
     started = time.monotonic()
     yield
     record(engine, name, clock(), time.monotonic() - started)
-

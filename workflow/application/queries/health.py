@@ -113,7 +113,9 @@ def _age(rt: Runtime, at: datetime) -> float:
     return age_seconds(rt.clock(), at)
 
 
-def _beat_check(rt: Runtime, name: str, label: str, row: HeartbeatRow | None, every: float) -> Check:
+def _beat_check(
+    rt: Runtime, name: str, label: str, row: HeartbeatRow | None, every: float
+) -> Check:
     late_after = every + rt.settings.heartbeat_late_seconds
     if row is None:
         return Check(name, False, f"no {label} has run yet")
