@@ -88,5 +88,7 @@ def _configure(sender: Celery, **_: Any) -> None:
     sender.conf.update(celery_config(get_settings()))
 
 
-# The worker's and beat's heartbeats start with them (the module only connects signals).
-import tasks.heartbeats  # noqa: E402, F401
+# The worker's and beat's heartbeats and structured logs start with them (these modules
+# only connect signals).
+import tasks.heartbeats  # noqa: E402
+import tasks.log_context  # noqa: E402, F401

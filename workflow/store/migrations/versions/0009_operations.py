@@ -1,4 +1,5 @@
-"""operations: heartbeats of the worker, beat, relay and sweep
+"""operations: heartbeats of the worker, beat, relay and sweep; the outbox row's
+correlation id and actor
 
 Revision ID: 0009
 Revises: 0007
@@ -25,7 +26,13 @@ def upgrade() -> None:
         sa.Column("runs", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("correlation_id", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("actor", sa.String(length=120), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("actor")
+        batch.drop_column("correlation_id")
     op.drop_table("heartbeat")
