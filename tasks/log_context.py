@@ -7,12 +7,16 @@ one row (the relay, the sweep) gets a correlation id of its own.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from celery.signals import setup_logging, task_postrun, task_prerun
 from structlog.contextvars import clear_contextvars
 
+from config.settings import get_settings
 from workflow.adapters import logs
+from workflow.bootstrap import Runtime, bootstrap
+from workflow.store.tables import OutboxRow
 
 
 @setup_logging.connect
@@ -21,11 +25,15 @@ def _setup_logging(loglevel: Any = "INFO", **_: Any) -> None:
     logs.configure(loglevel or "INFO")
 
 
-def _row_context(outbox_id: str) -> dict[str, Any]:
-    from tasks.runtime import worker_runtime
-    from workflow.store.tables import OutboxRow
+@cache
+def _reader() -> Runtime:
+    """A runtime to read outbox rows with (not tasks.runtime's: that one imports the
+    publisher, which imports the Celery app, which imports this module)."""
+    return bootstrap(get_settings())
 
-    with worker_runtime().read() as session:
+
+def _row_context(outbox_id: str) -> dict[str, Any]:
+    with _reader().read() as session:
         row = session.get(OutboxRow, outbox_id)
         if row is None:
             return {}

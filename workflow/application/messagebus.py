@@ -70,7 +70,13 @@ class MessageBus:
         name = type(command).__name__
         # Every line written while the command runs, and every outbox row it writes,
         # carries who acted and on which work stream (workflow/adapters/logs.py).
-        with logs.bound(actor=who.username, stream_ref=getattr(command, "key", None)):
+        # A command sent with no request or CLI command around it gets an id of its own.
+        correlation_id = logs.current().get("correlation_id") or logs.new_correlation_id()
+        with logs.bound(
+            correlation_id=correlation_id,
+            actor=who.username,
+            stream_ref=getattr(command, "key", None),
+        ):
             try:
                 with self._uow() as uow:
                     ctx = Context(uow, who, self._clock, self._bodies, self._settings)
