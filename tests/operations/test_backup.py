@@ -8,15 +8,13 @@ import os
 import sqlite3
 import subprocess
 import threading
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import PG_ADMIN_URL, Clock, runtime_for
+from tests.conftest import Clock, runtime_for
 from tests.integration.walk import LEAD, register_terms, seed_people
 from tests.support.acting import send
 from tests.support.cli_server import CliServer
@@ -130,6 +128,25 @@ def test_a_sqlite_backup_taken_mid_burst_restores_whole(
     assert len(chain(restored)) < len(chain(sqlite_rt))  # taken mid-burst, not at its end
 
 
+def test_a_restore_replaces_a_database_that_has_moved_on(
+    sqlite_rt: Runtime, tmp_path: Path, cli_server: CliServer
+) -> None:
+    run = cjji_for(cli_server, tmp_path)(sqlite_rt.settings.database_url)
+    seed_people(sqlite_rt)
+    register_terms(sqlite_rt, _create(sqlite_rt))
+    backup = tmp_path / "backup.sqlite3"
+    run("backup", str(backup))
+    at_backup = chain(sqlite_rt)
+    register_terms(sqlite_rt, "mappa", b"Terms v2")  # the database moves on
+    assert len(chain(sqlite_rt)) > len(at_backup)
+    sqlite_rt.engine.dispose()
+
+    run("restore", str(backup))
+    assert chain(sqlite_rt) == at_backup
+    assert "audit trail intact" in run("audit", "verify").stdout
+    assert "replay matches storage" in run("audit", "replay").stdout
+
+
 def test_a_backup_whose_trail_is_broken_is_refused(
     sqlite_rt: Runtime, tmp_path: Path, cli_server: CliServer
 ) -> None:
@@ -168,22 +185,9 @@ def _create(rt: Runtime) -> str:
     return "mappa"
 
 
-@pytest.fixture
-def other_pg_database() -> Iterator[str]:
-    """A second, empty PostgreSQL database to restore into."""
-    name = f"cjji_restore_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    engine_for(url).dispose()
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.mark.postgres
 def test_a_postgres_backup_taken_mid_burst_restores_whole(
-    pg_rt: Runtime, other_pg_database: str, tmp_path: Path, cli_server: CliServer
+    pg_rt: Runtime, own_pg_database: str, tmp_path: Path, cli_server: CliServer
 ) -> None:
     on = cjji_for(cli_server, tmp_path)
     seed_people(pg_rt)
@@ -193,8 +197,8 @@ def test_a_postgres_backup_taken_mid_burst_restores_whole(
         on(pg_rt.settings.database_url)("backup", str(backup))
         burst.wait_for(burst.made + 3)
 
-    upgrade(engine_for(other_pg_database))  # a live database to replace: its tables go
-    run = on(other_pg_database)
+    upgrade(engine_for(own_pg_database))  # a live database to replace: its tables go
+    run = on(own_pg_database)
     assert "audit trail intact" in run("restore", str(backup)).stdout
-    restored = runtime_for(other_pg_database, Clock(pg_rt.clock()), tmp_path)
+    restored = runtime_for(own_pg_database, Clock(pg_rt.clock()), tmp_path)
     check_restored(pg_rt, restored, run)

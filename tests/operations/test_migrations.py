@@ -12,19 +12,16 @@ migration's downgrade runs too: heads → base → heads on both databases.
 from __future__ import annotations
 
 import shutil
-import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
 from alembic import command
 from sqlalchemy import Engine, Integer, inspect, select, text
 from sqlmodel import SQLModel
 
 from tests.api.helpers import api
-from tests.conftest import PG_ADMIN_URL, Clock, runtime_for
+from tests.conftest import Clock, runtime_for
 from tests.integration.walk import LEAD
 from tests.support.acting import send
 from workflow.application.commands import CreateWorkStream
@@ -47,25 +44,11 @@ PREVIOUS_HEADS = ("0003", "0004", "0007")
 NEW_TABLES = {"heartbeat"}
 
 
-@pytest.fixture
-def empty_pg() -> Iterator[str]:
-    """A PostgreSQL database of this test's own (a downgrade drops every table)."""
-    name = f"cjji_migrations_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    for writer in (True, False):
-        engine_for(url, writer).dispose()
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-    return str(request.getfixturevalue("empty_pg"))
+    return str(request.getfixturevalue("own_pg_database"))
 
 
 def tables(engine: Engine) -> set[str]:
@@ -129,7 +112,7 @@ def previous_release(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     shutil.copy(FIXTURE, copy)
     if request.param == "sqlite":
         return f"sqlite:///{copy}"
-    url = str(request.getfixturevalue("empty_pg"))
+    url = str(request.getfixturevalue("own_pg_database"))
     upgrade_to_previous(engine_for(url))
     copy_rows(engine_for(f"sqlite:///{copy}"), engine_for(url))
     return url

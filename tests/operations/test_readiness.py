@@ -8,7 +8,7 @@ heartbeat every second, so the test waits seconds, not the default minute.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +17,12 @@ from fastapi.testclient import TestClient
 
 from config.settings import Settings
 from tests.api.helpers import app_for, browser
-from tests.conftest import service_missing, wipe
+from tests.conftest import service_missing
 from tests.integration.walk import seed_people
 from tests.support.processes import REDIS_URL, CeleryProcess, redis_reachable, service_env
 from workflow.bootstrap import Runtime, bootstrap
+from workflow.store.db import engine_for
+from workflow.store.migrate import upgrade
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -43,9 +45,12 @@ def eventually(probe: Callable[[], Any], timeout: float = 30) -> Any:
 
 
 @pytest.fixture
-def live(pg_database: str, tmp_path: Path) -> Iterator[tuple[Runtime, dict[str, str]]]:
+def live(own_pg_database: str, tmp_path: Path) -> tuple[Runtime, dict[str, str]]:
+    """A database of its own: the session's shared worker must not keep "worker" green."""
     if not redis_reachable():
         service_missing("Redis", REDIS_URL)
+    pg_database = own_pg_database
+    upgrade(engine_for(pg_database))
     env = service_env(pg_database, tmp_path, broker_url=REDIS_URL, **TIMING)
     settings = Settings(
         database_url=pg_database,
@@ -55,10 +60,7 @@ def live(pg_database: str, tmp_path: Path) -> Iterator[tuple[Runtime, dict[str, 
         _env_file=None,
         **TIMING,
     )
-    rt = bootstrap(settings)  # the real clock: heartbeats are written with it
-    wipe(rt)
-    yield rt, env
-    wipe(rt)
+    return bootstrap(settings), env  # the real clock: heartbeats are written with it
 
 
 def readyz(client: TestClient) -> tuple[int, dict[str, Any]]:
