@@ -16,9 +16,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from config.settings import Settings
-from tests.api.helpers import app_for, browser
+from tests.api.helpers import api, app_for, browser
 from tests.conftest import service_missing
 from tests.integration.walk import seed_people
+from tests.operations.test_metrics import sample
 from tests.support.processes import REDIS_URL, CeleryProcess, redis_reachable, service_env
 from workflow.bootstrap import Runtime, bootstrap
 from workflow.store.db import engine_for
@@ -80,6 +81,7 @@ def test_killing_the_worker_turns_readyz_and_the_health_page_red(
     seed_people(rt)
     client = TestClient(app_for(rt))
     admin = browser(rt, "admin")
+    admin_api = api(rt, "admin")
 
     # Nothing has run yet: not ready, and /readyz names what is missing.
     status, body = readyz(client)
@@ -97,6 +99,14 @@ def test_killing_the_worker_turns_readyz_and_the_health_page_red(
         assert page, admin.get("/health").text
         for name in ("relay", "sweep", "worker", "beat", "outbox"):
             assert f'id="health-{name}" data-ok="yes"' in page
+        # The worker's and beat's numbers reach the web server's scrape.
+        scraped = admin_api.get("/metrics").text
+        assert sample(scraped, "cjji_job_runs_total", job="relay") >= 1
+        assert sample(scraped, "cjji_job_last_duration_seconds", job="sweep") > 0
+        assert any(
+            line.startswith('cjji_heartbeat_age_seconds{name="worker:')
+            for line in scraped.splitlines()
+        )
 
         worker.kill()
         killed = time.monotonic()
