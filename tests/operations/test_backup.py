@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from tests.conftest import Clock, runtime_for
 from tests.integration.walk import LEAD, register_terms, seed_people
@@ -198,7 +198,11 @@ def test_a_postgres_backup_taken_mid_burst_restores_whole(
         burst.wait_for(burst.made + 3)
 
     upgrade(engine_for(own_pg_database))  # a live database to replace: its tables go
+    with engine_for(own_pg_database).begin() as conn:  # one a newer release might add
+        conn.execute(text("CREATE TABLE from_a_newer_release (id integer)"))
     run = on(own_pg_database)
     assert "audit trail intact" in run("restore", str(backup)).stdout
     restored = runtime_for(own_pg_database, Clock(pg_rt.clock()), tmp_path)
     check_restored(pg_rt, restored, run)
+    with engine_for(own_pg_database).connect() as conn:
+        assert not inspect(conn).has_table("from_a_newer_release")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
@@ -47,6 +47,9 @@ class ToolMissing(WorkflowError):
 class Restored:
     verification: Verification
     revision: str | None
+    #: The backup's tables: a restore drops any other the database had (a newer
+    #: release's), so that the schema is the backup's revision exactly.
+    tables: frozenset[str] = frozenset()
 
 
 # -- SQLite -----------------------------------------------------------------------------
@@ -191,6 +194,13 @@ def verify_postgres_backup(backup: Path, url: str) -> Restored:
 def restore_postgres(backup: Path, url: str) -> Restored:
     restored = verify_postgres_backup(backup, url)
     _pg_restore(backup, url, clean=True)
+    engine = make_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            for table in set(inspect(connection).get_table_names()) - restored.tables:
+                connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
+    finally:
+        engine.dispose()
     return restored
 
 
@@ -209,9 +219,10 @@ def _verified(engine: Engine, backup: Path) -> Restored:
         raise BackupRefused(f"{backup} holds no cjji database: restore refused, nothing changed")
     with Session(engine) as session:
         verification = verify_chain(session)
+        tables = frozenset(inspect(session.connection()).get_table_names())
     if not verification.ok:
         raise BackupRefused(
             f"the audit trail in {backup} is broken at event {verification.first_bad_seq} "
             f"({verification.problem}): restore refused, nothing changed"
         )
-    return Restored(verification, revision)
+    return Restored(verification, revision, tables)

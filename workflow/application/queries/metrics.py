@@ -28,6 +28,7 @@ from workflow.application.queries import health
 from workflow.application.queries import streams as stream_queries
 from workflow.application.runtime import Runtime
 from workflow.domain.events import Action
+from workflow.domain.joint_decisions import DOCUMENT_DECIDED_IN
 from workflow.store.deadline_tables import ReminderRow
 from workflow.store.tables import AuditEventRow, DeliveryRow, OutboxRow
 
@@ -170,9 +171,12 @@ class EngineCollector(Collector):
 
     def _awaiting(self) -> GaugeMetricFamily:
         counts: Counter[str] = Counter()
-        for row in stream_queries.list_streams(self.rt):
-            if row["outstanding"]:
-                counts.update(row["outstanding"]["awaiting"])
+        # Only the states in which a document is decided on can await a decision: the
+        # rest of a large programme is not read at every scrape.
+        for state in DOCUMENT_DECIDED_IN:
+            for row in stream_queries.list_streams(self.rt, state=state.value):
+                if row["outstanding"]:
+                    counts.update(row["outstanding"]["awaiting"])
         family = GaugeMetricFamily(
             "cjji_decision_requests_awaiting",
             "Decisions awaited on the current document of a work stream, by body.",
