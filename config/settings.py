@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     sweep_every_seconds: int = Field(300, ge=1)
     # The shortest sweep interval accepted; the test suite lowers it to run sweeps faster.
     sweep_min_interval_seconds: int = Field(10, ge=1)
+    # Health: how often the worker and beat write their heartbeat, and how old a heartbeat
+    # (or the oldest message waiting, beyond its lease) may be before it counts as late:
+    # /readyz answers 503 and the administrators' health page turns red.
+    heartbeat_every_seconds: float = Field(10, gt=0)
+    heartbeat_late_seconds: float = Field(60, gt=0)
+    #: A bearer token a Prometheus scraper sends to read /metrics (administrators' API
+    #: tokens are accepted too); unset, only administrators may read it.
+    metrics_token: SecretStr | None = None
     # Fault injection for the reliability tests: a task sleeps this long before sending.
     fault_pause_before_send: float = Field(0, ge=0)
 

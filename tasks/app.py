@@ -86,3 +86,9 @@ def transport_options(settings: Settings) -> dict[str, Any]:
 @app.on_configure.connect
 def _configure(sender: Celery, **_: Any) -> None:
     sender.conf.update(celery_config(get_settings()))
+
+
+# The worker's and beat's heartbeats and structured logs start with them (these modules
+# only connect signals).
+import tasks.heartbeats  # noqa: E402
+import tasks.log_context  # noqa: E402, F401

@@ -7,7 +7,7 @@ import logging
 from tasks.app import app
 from tasks.publisher import publish_rows
 from tasks.runtime import channel, worker_runtime
-from workflow.application.jobs import delivery, outbox, reminders
+from workflow.application.jobs import delivery, heartbeats, outbox, reminders
 from workflow.notifications import DeliveryFailed
 
 log = logging.getLogger("cjji.tasks")
@@ -41,7 +41,9 @@ def send_embargo(outbox_id: str) -> int:
 
 @app.task(name="cjji.relay_outbox")
 def relay_outbox() -> int:
-    return outbox.relay(worker_runtime(), publish_rows)
+    rt = worker_runtime()
+    with heartbeats.timed(rt.engine, heartbeats.RELAY, rt.clock):
+        return outbox.relay(rt, publish_rows)
 
 
 @app.task(name="cjji.send_reminder")
@@ -53,4 +55,6 @@ def send_reminder(outbox_id: str) -> int:
 def sweep_reminders() -> int:
     """Remind of what is due now; beat runs it every few minutes. Idempotent: each reminder
     is claimed once in the database, so a repeat or a second beat sends nothing again."""
-    return reminders.sweep(worker_runtime()).messages
+    rt = worker_runtime()
+    with heartbeats.timed(rt.engine, heartbeats.SWEEP, rt.clock):
+        return reminders.sweep(rt).messages

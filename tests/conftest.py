@@ -114,6 +114,7 @@ TABLES = (
     "work_stream",
     "business_plan",
     "app_user",
+    "heartbeat",
 )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from config.settings import Settings, get_settings
+from workflow.adapters import logs
 from workflow.application.commands import Command
 from workflow.application.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
 from workflow.application.messagebus import MessageBus, Publisher
@@ -50,6 +51,7 @@ class Runtime:
             clock=self.clock,
             publishing=self.publisher is not None,
             lease_seconds=self.settings.outbox_lease_seconds,
+            context=logs.current,
         )
 
     @cached_property

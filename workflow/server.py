@@ -14,10 +14,12 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
 
+from workflow.adapters import logs
 from workflow.api import audit, deadlines, meta, people, report, streams
 from workflow.api.schemas import Problem
 from workflow.bootstrap import Runtime
 from workflow.http import errors
+from workflow.http.request_log import log_requests
 from workflow.web.app import install as install_pages
 
 PROBLEM_STATUSES = {
@@ -44,6 +46,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         from workflow.bootstrap import bootstrap
 
         runtime = bootstrap(publisher=celery_publisher)
+        logs.configure("INFO")  # a served app: structured lines on stderr
     app = FastAPI(
         title="cjji-workflow",
         version="0.1.0",
@@ -71,6 +74,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     install_pages(app, runtime)
     app.middleware("http")(security_headers)
+    app.middleware("http")(log_requests)  # outermost: its id covers everything inside
     app.openapi = lambda: problem_openapi(app)  # type: ignore[method-assign]
     return app
 

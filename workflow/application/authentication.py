@@ -225,6 +225,22 @@ def token_principal(rt: Runtime, token: str) -> Principal:
         return _active_principal(session, row.user_id)
 
 
+def may_scrape(rt: Runtime, token: str | None) -> bool:
+    """Whether a bearer token may read /metrics: the scrape token (``CJJI_METRICS_TOKEN``)
+    or an administrator's API token."""
+    if not token:
+        return False
+    expected = rt.settings.metrics_token
+    if expected is not None and hmac.compare_digest(
+        token.encode(), expected.get_secret_value().encode()
+    ):
+        return True
+    try:
+        return token_principal(rt, token).is_admin
+    except Unauthenticated:
+        return False
+
+
 # -- signed sign-off links ------------------------------------------------------------
 @dataclass(frozen=True)
 class SignoffGrant:

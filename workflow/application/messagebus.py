@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from config.settings import Settings
+from workflow.adapters import logs
 from workflow.application.commands import Command
 from workflow.application.context import Context
 from workflow.application.inputs import check_command_text, check_text
@@ -26,10 +27,13 @@ from workflow.application.policy import authorise
 from workflow.application.principal import Principal
 from workflow.application.subjects import relation_of
 from workflow.domain.bodies import BodyRegistry
+from workflow.domain.errors import WorkflowError
 from workflow.domain.events import Event
 from workflow.domain.workstream import WorkStream
 from workflow.store.tables import OutboxRow
 from workflow.store.uow import UnitOfWork
+
+log = logs.get_logger("cjji.bus")
 
 Handler = Callable[[Any, Context], Any]
 Publisher = Callable[[Sequence[OutboxRow]], object]
@@ -63,15 +67,30 @@ class MessageBus:
             raise LookupError(f"no handler for {type(command).__name__}")
         check_command_text(command)  # control characters and lengths, before anything
         check_text("actor", who.name)
-        with self._uow() as uow:
-            ctx = Context(uow, who, self._clock, self._bodies, self._settings)
-            relation, about = relation_of(command, who, uow, self._bodies)
-            authorise(command, who, relation, about)
-            result = handler(command, ctx)
-            self._dispatch(ctx)
-            published = uow.commit()
-        if self.publisher is not None and published:
-            self.publisher(published)
+        name = type(command).__name__
+        # Every line written while the command runs, and every outbox row it writes,
+        # carries who acted and on which work stream (workflow/adapters/logs.py).
+        # A command sent with no request or CLI command around it gets an id of its own.
+        correlation_id = logs.current().get("correlation_id") or logs.new_correlation_id()
+        with logs.bound(
+            correlation_id=correlation_id,
+            actor=who.username,
+            stream_ref=getattr(command, "key", None),
+        ):
+            try:
+                with self._uow() as uow:
+                    ctx = Context(uow, who, self._clock, self._bodies, self._settings)
+                    relation, about = relation_of(command, who, uow, self._bodies)
+                    authorise(command, who, relation, about)
+                    result = handler(command, ctx)
+                    self._dispatch(ctx)
+                    published = uow.commit()
+            except WorkflowError as error:
+                log.info("command refused", command=name, refusal=type(error).__name__)
+                raise
+            log.info("command done", command=name, outbox_rows=len(published))
+            if self.publisher is not None and published:
+                self.publisher(published)
         return result
 
     def _dispatch(self, ctx: Context) -> None:

@@ -11,7 +11,8 @@ from workflow.application.commands import ImportProgramme
 from workflow.application.handlers.programme import ImportResult
 from workflow.cli.output import Actor, JsonFlag, cli_principal, output, runtime, say, table
 from workflow.domain.errors import InvalidInput
-from workflow.store.migrate import upgrade
+from workflow.store import backup as backups
+from workflow.store.migrate import head_revision, upgrade
 
 db = typer.Typer(help="The database schema.", no_args_is_help=True)
 programme = typer.Typer(help="Business plans and their programmes.", no_args_is_help=True)
@@ -31,6 +32,65 @@ def db_upgrade(as_json: JsonFlag = False) -> None:
         {"database": url, "from": before, "to": after},
         lambda: say(f"{url}: {before or 'empty'} → {after}"),
     )
+
+
+def backup(
+    file: Annotated[Path, typer.Argument(help="Where to write the backup.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Back up the database while the engine runs: SQLite through its online backup API,
+    PostgreSQL through pg_dump (custom format; pg_dump must be on PATH)."""
+    rt = runtime(check_schema=False)
+    url = rt.settings.database_url
+    if file.is_dir():
+        raise InvalidInput(f"{file} is a directory: name the backup file to write")
+    if rt.settings.uses_sqlite:
+        backups.backup_sqlite(url, file)
+    else:
+        backups.backup_postgres(url, file)
+    shown = rt.engine.url.render_as_string(hide_password=True)
+    size = file.stat().st_size
+    output(
+        as_json,
+        {"database": shown, "file": str(file), "bytes": size},
+        lambda: say(f"{shown} backed up to {file} ({size} bytes)"),
+    )
+
+
+def restore(
+    file: Annotated[Path, typer.Argument(help="A backup made by `cjji backup`.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Replace the database with a backup, once the backup's audit trail has verified
+    (refused with exit 2 if it does not). Stop the engine first."""
+    rt = runtime(check_schema=False)
+    url = rt.settings.database_url
+    if rt.settings.uses_sqlite:
+        rt.engine.dispose()
+        restored = backups.restore_sqlite(file, url)
+    else:
+        rt.engine.dispose()
+        restored = backups.restore_postgres(file, url)
+    shown = rt.engine.url.render_as_string(hide_password=True)
+    head = head_revision()
+    behind = restored.revision != head
+    data = {
+        "database": shown,
+        "file": str(file),
+        "verified": restored.verification.checked,
+        "revision": restored.revision,
+        "upgrade_needed": behind,
+    }
+
+    def lines() -> None:
+        say(
+            f"{file} restored into {shown}: audit trail intact, "
+            f"{restored.verification.checked} event(s) verified"
+        )
+        if behind:
+            say(f"the backup is at revision {restored.revision}: run `cjji db upgrade` next")
+
+    output(as_json, data, lines)
 
 
 @programme.command("import")

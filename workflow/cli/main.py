@@ -8,6 +8,7 @@ import pydantic
 import sqlalchemy.exc
 import typer
 
+from workflow.adapters import logs
 from workflow.cli import (
     access,
     admin,
@@ -53,10 +54,16 @@ app.command()(service.run)
 app.command()(service.worker)
 app.command()(service.beat)
 app.command()(service.relay)
+app.command()(admin.backup)
+app.command()(admin.restore)
 
 
 def main() -> None:
     """Entry point: one line on stderr for every error a person can fix, never a traceback."""
+    # Warnings only (a command's own output is its report), as structured lines that
+    # carry this command's correlation id, and its actor and work stream once known.
+    logs.configure("WARNING")
+    logs.bind(correlation_id=logs.new_correlation_id())
     try:
         code = app(standalone_mode=False)
     except WorkflowError as error:

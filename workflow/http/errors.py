@@ -60,6 +60,10 @@ HTTP_TITLES = {
 }
 
 
+#: Paths machines read (the API, probes, the scraper): their errors are problem+json.
+MACHINE_PATHS = ("/api", "/metrics", "/readyz", "/healthz")
+
+
 def classify(error: WorkflowError) -> tuple[int, str, str]:
     return next((s, slug, t) for kind, s, slug, t in KINDS if isinstance(error, kind))
 
@@ -153,6 +157,6 @@ def install(app: FastAPI, rt: Runtime) -> None:
 def _answer(request: Request, status: int, detail: str, **kwargs: Any) -> Any:
     """problem+json for the API; for a browser page, the HTML error page."""
     handler = getattr(request.app.state, "page_error", None)
-    if handler is not None and not request.url.path.startswith("/api"):
+    if handler is not None and not request.url.path.startswith(MACHINE_PATHS):
         return handler(request, status, detail)
     return problem(status, detail, request.url.path, **kwargs)

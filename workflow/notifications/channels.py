@@ -254,17 +254,18 @@ class FileChannel:
 
 
 class LogChannel:
-    """Logs each message at INFO on the ``cjji.notifications`` logger."""
+    """Logs each message's reference, recipients and subject at INFO on the
+    ``cjji.notifications`` logger; never its body (it may hold a signed link)."""
 
     name: str = "log"
 
     def send(self, message: Message) -> Delivery:
         logger.info(
-            "mail %s to %s\nSubject: %s\n\n%s",
+            "mail %s to %s, subject %r (%d characters, not logged)",
             message.reference,
             ", ".join(message.to),
             message.subject,
-            message.body,
+            len(message.body),
         )
         return Delivery(self.name, message.to, None)
 

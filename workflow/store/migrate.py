@@ -76,3 +76,16 @@ def _heads() -> str | None:
         if down is not None:
             built_on.update(re.findall(r'"([^"]+)"', down.group(1)))
     return ",".join(sorted(revisions - built_on)) or None
+
+
+def downgrade(engine: Engine, revision: str = "base") -> tuple[str | None, str | None]:
+    """Take the database back to ``revision`` (tests prove every migration's way back;
+    docs/operations.md says when an operator would)."""
+    from alembic import command
+
+    before = current_revision(engine)
+    cfg = alembic_config(engine)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+    return before, current_revision(engine)

@@ -3,6 +3,6 @@
 A feature that adds tables in a module of its own adds one import line here.
 """
 
-from workflow.store import auth_tables, deadline_tables, tables
+from workflow.store import auth_tables, deadline_tables, heartbeat_tables, tables
 
-__all__ = ["auth_tables", "deadline_tables", "tables"]
+__all__ = ["auth_tables", "deadline_tables", "heartbeat_tables", "tables"]

@@ -156,6 +156,10 @@ class OutboxRow(SQLModel, table=True):
     published_at: datetime | None = None
     attempts: int = 0
     done_at: datetime | None = None
+    #: The correlation id of the request or command that wrote it, and who acted: the
+    #: worker logs its delivery under them (docs/operations.md).
+    correlation_id: str | None = Field(default=None, max_length=64)
+    actor: str | None = Field(default=None, max_length=120)
 
 
 class UserRow(SQLModel, table=True):

@@ -10,7 +10,7 @@ finds the rows again). What events lead to is decided above it, by the message b
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
@@ -36,11 +36,14 @@ class UnitOfWork:
         clock: Callable[[], datetime],
         publishing: bool = False,
         lease_seconds: int = 60,
+        context: Callable[[], Mapping[str, Any]] | None = None,
     ) -> None:
         """``publishing``: the caller hands the outbox rows to the broker right after the
-        commit, so they are stored as published, leased against the relay."""
+        commit, so they are stored as published, leased against the relay. ``context``:
+        what the logs have bound (correlation id, actor), stored on each outbox row."""
         self._sessions, self._lock_rows, self.clock = sessions, lock_rows, clock
         self._publishing, self._lease = publishing, lease_seconds
+        self._context = context
         self._new: set[str] = set()
 
     def __enter__(self) -> UnitOfWork:
@@ -76,12 +79,15 @@ class UnitOfWork:
         self._stream_events.setdefault(ref, []).extend(events)
 
     def enqueue(self, task: str, payload: dict[str, Any], stream_ref: str | None) -> OutboxRow:
+        bound = self._context() if self._context is not None else {}
         row = OutboxRow(
             id=str(uuid.uuid4()),
             stream_ref=stream_ref,
             task=task,
             payload=payload,
             created_at=as_utc(self.clock()),
+            correlation_id=bound.get("correlation_id"),
+            actor=bound.get("actor"),
         )
         self._outbox.append(row)
         return row

@@ -11,7 +11,6 @@ message; it carries the same reference and Message-ID, so mail systems can tell.
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from workflow.adapters import logs
 from workflow.application.handlers.reactions import NOTIFY_TEAM, REQUEST_DECISION
 from workflow.application.handlers.report import SEND_EMBARGO
 from workflow.application.jobs.embargo import embargo_messages
@@ -39,7 +39,7 @@ from workflow.store.deadline_tables import DeadlineRow
 from workflow.store.tables import AuditEventRow, DeliveryRow, OutboxRow, UserRow
 from workflow.store.uow import UnitOfWork
 
-log = logging.getLogger("cjji.delivery")
+log = logs.get_logger("cjji.delivery")
 SYSTEM = "system"
 
 
@@ -226,6 +226,14 @@ def _send_once(
 
             _send(channel, item.message, accepted)
             sent = True
+            # Who and how, never what: the message's body stays out of the logs.
+            log.info(
+                "message delivered",
+                outbox_id=row.id,
+                template=item.template,
+                username=item.recipient.username,
+                channel=channel.name,
+            )
     with rt.uow() as uow:
         _lock(uow, row)
         found = _recorded(uow.session, row, item)
@@ -332,4 +340,4 @@ def _mark_done(
             ),
             row.stream_ref,
         )
-        log.info("%s for %s: %s", row.task, ws.ref, skipped)
+        log.info("nothing sent", outbox_id=row.id, task=row.task, why=skipped)
