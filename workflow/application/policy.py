@@ -40,6 +40,7 @@ from workflow.application.commands import (
     RecordRating,
     RecordUrgentNotification,
     RegisterDocument,
+    RegisterWitnessKey,
     RespondToRecommendation,
     ReviewRecommendation,
     RevokeToken,
@@ -158,6 +159,10 @@ POLICY: dict[type[Command], Rule] = {
     RecordMilestone: _lead_staff("record a milestone date"),
     OverrideDeadlineRule: _lead_staff("give a deadline rule another duration"),
     # -- the directory and access: administrators; each person for themselves ----------
+    # A body's cosigning key decides whose cosignature counts: administrators only.
+    RegisterWitnessKey: Rule(
+        "register a body's checkpoint-cosigning key", _grant([Role.ADMINISTRATOR], NONE)
+    ),
     AddUsers: Rule("add people", _grant([Role.ADMINISTRATOR, ENGINE], NONE)),
     LoadPeople: Rule("load people from a file", _grant([Role.ADMINISTRATOR, ENGINE], NONE)),
     SetActive: Rule("activate or deactivate a person", _grant([Role.ADMINISTRATOR], OTHER)),

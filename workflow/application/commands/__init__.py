@@ -51,6 +51,7 @@ from workflow.application.commands.streams import (
     RecordParticipantsDecision,
     RegisterDocument,
 )
+from workflow.application.commands.witness import RegisterWitnessKey
 
 __all__ = [
     "AddEmbargoRecipient",
@@ -78,6 +79,7 @@ __all__ = [
     "RecordRating",
     "RecordUrgentNotification",
     "RegisterDocument",
+    "RegisterWitnessKey",
     "RespondToRecommendation",
     "ReviewRecommendation",
     "RevokeToken",
