@@ -31,6 +31,7 @@ from workflow.application.commands import (
     ImportProgramme,
     LoadPeople,
     MarkDeadlineMet,
+    MigrateLifecycle,
     OverrideDeadlineRule,
     ProposeParticipants,
     Publish,
@@ -120,6 +121,7 @@ POLICY: dict[type[Command], Rule] = {
     CreateWorkStream: _lead_staff("create a work stream"),
     EditWorkStream: _lead_staff("edit a work stream"),
     FireTrigger: _lead_staff("move a work stream"),
+    MigrateLifecycle: _lead_staff("put a work stream under another lifecycle version"),
     RegisterDocument: _lead_staff("register a document version"),
     # -- joint decisions: each participating body's own signatory or deputy ---------------
     RecordDecision: Rule("record a body's decision", _grant(DECIDERS, PARTICIPANT)),

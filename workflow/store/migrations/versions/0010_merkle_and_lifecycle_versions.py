@@ -51,8 +51,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("work_stream") as batch:
-        batch.drop_column("lifecycle_version")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite drops a plain column in place (3.35+). A batch copy would drop and recreate
+        # work_stream, which the foreign keys of its other tables refuse once it has rows.
+        op.execute("ALTER TABLE work_stream DROP COLUMN lifecycle_version")
+    else:
+        op.drop_column("work_stream", "lifecycle_version")
     op.drop_table("audit_body_key")
     op.drop_table("audit_cosignature")
     op.drop_table("audit_checkpoint")
