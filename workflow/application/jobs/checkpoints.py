@@ -56,11 +56,9 @@ def make_checkpoint(rt: Runtime) -> CheckpointMade:
             )
         if latest.size == len(leaves):
             return CheckpointMade(SignedCheckpoint.parse(latest.note), new=False)
-    now = rt.clock()
-    signed = sign(Checkpoint.at(key.name, len(leaves), merkle.root(leaves), now), key)
-    row = AuditCheckpointRow(
-        size=len(leaves), root_hash=merkle.root(leaves).hex(), made_at=now, note=signed.text
-    )
+    now, root = rt.clock(), merkle.root(leaves)
+    signed = sign(Checkpoint.at(key.name, len(leaves), root, now), key)
+    row = AuditCheckpointRow(size=len(leaves), root_hash=root.hex(), made_at=now, note=signed.text)
     try:
         with rt.sessions() as session, session.begin():
             session.add(row)

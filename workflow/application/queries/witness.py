@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from workflow.application.runtime import Runtime
 from workflow.domain import merkle
-from workflow.domain.audit_chain import ChainLink, leaf_data, utc_iso
+from workflow.domain.audit_chain import ChainLink, utc_iso
 from workflow.domain.errors import InvalidInput, NotFound, Refused
 from workflow.domain.signed_note import SignedCheckpoint, VerifierKey
 from workflow.store.audit import head_of, iter_links
@@ -162,7 +162,3 @@ def _up_to(links: Iterator[ChainLink], last: int) -> Iterator[ChainLink]:
         if link.seq > last:
             return
         yield link
-
-
-def leaf_of(link: ChainLink) -> bytes:
-    return merkle.leaf_hash(leaf_data(link))
