@@ -3,7 +3,8 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
-RUN useradd --create-home --uid 10001 cjji
+RUN useradd --create-home --uid 10001 cjji \
+ && mkdir -p /var/lib/cjji-audit && chown cjji /var/lib/cjji-audit
 # The pinned, hash-checked dependencies first (requirements.lock, from `make lock`), then
 # the engine itself without resolving anything again.
 COPY requirements.lock ./

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     #: A bearer token a Prometheus scraper sends to read /metrics (administrators' API
     #: tokens are accepted too); unset, only administrators may read it.
     metrics_token: SecretStr | None = None
+    # The witnessed audit log: the engine signs checkpoints of the audit tree with this key
+    # (made on first use; default: audit-signing.key in data_dir), under this origin line.
+    audit_key_file: Path | None = Field(None, description="the engine's Ed25519 signing key")
+    audit_origin: str = Field("cjji-workflow/audit", description="the checkpoints' origin line")
+    checkpoint_every_seconds: float = Field(3600, gt=0, description="how often beat signs one")
     # Fault injection for the reliability tests: a task sleeps this long before sending.
     fault_pause_before_send: float = Field(0, ge=0)
 
@@ -69,6 +74,10 @@ class Settings(BaseSettings):
             )
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'cjji.sqlite3'}"
+        if self.audit_key_file is None:
+            self.audit_key_file = self.data_dir / "audit-signing.key"
+        if not self.audit_origin or any(c.isspace() or c == "+" for c in self.audit_origin):
+            raise ValueError("CJJI_AUDIT_ORIGIN is one word: no spaces or '+'")
         if not self.broker_url:
             self.broker_url = f"sqla+sqlite:///{self.data_dir / 'broker.sqlite3'}"
         if self.environment == "production" and (
@@ -81,6 +90,11 @@ class Settings(BaseSettings):
     def visibility_timeout(self) -> int:
         # A message must not be handed to a second worker while the first may still run it.
         return self.task_time_limit_seconds * 3
+
+    @property
+    def signing_key_file(self) -> Path:
+        assert self.audit_key_file is not None  # filled in by _fill_defaults
+        return self.audit_key_file
 
     @property
     def uses_sqlite(self) -> bool:

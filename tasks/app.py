@@ -56,6 +56,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                 "task": "cjji.send_due_embargoes",
                 "schedule": float(settings.sweep_every_seconds),
             },
+            "sign-checkpoint": {
+                "task": "cjji.sign_checkpoint",
+                "schedule": settings.checkpoint_every_seconds,
+            },
             "sweep-reminders": {
                 "task": "cjji.sweep_reminders",
                 "schedule": float(settings.sweep_every_seconds),

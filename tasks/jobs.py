@@ -7,7 +7,7 @@ import logging
 from tasks.app import app
 from tasks.publisher import publish_rows
 from tasks.runtime import channel, worker_runtime
-from workflow.application.jobs import delivery, heartbeats, outbox, reminders
+from workflow.application.jobs import checkpoints, delivery, heartbeats, outbox, reminders
 from workflow.notifications import DeliveryFailed
 
 log = logging.getLogger("cjji.tasks")
@@ -58,3 +58,10 @@ def sweep_reminders() -> int:
     rt = worker_runtime()
     with heartbeats.timed(rt.engine, heartbeats.SWEEP, rt.clock):
         return reminders.sweep(rt).messages
+
+
+@app.task(name="cjji.sign_checkpoint")
+def sign_checkpoint() -> int:
+    """Sign a checkpoint of the audit tree; beat runs it every CJJI_CHECKPOINT_EVERY_SECONDS.
+    Idempotent: with no new event the last checkpoint stands. Returns the tree size."""
+    return checkpoints.make_checkpoint(worker_runtime()).checkpoint.checkpoint.size

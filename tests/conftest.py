@@ -98,6 +98,9 @@ def pg_database() -> Iterator[str]:
 
 
 TABLES = (
+    "audit_cosignature",
+    "audit_checkpoint",
+    "audit_body_key",
     "api_token",
     "web_session",
     "signoff_link_use",

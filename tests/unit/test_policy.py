@@ -29,6 +29,8 @@ def expected(command: type[c.Command], role: str, relation: Relation) -> bool:
     if command in (c.RecordDecision, c.RecordParticipantsDecision):
         # each participating body's own signatory or deputy (jointly owned)
         return role in DECIDERS and relation in (Relation.LEAD, Relation.SUPPORTING)
+    if command is c.RegisterWitnessKey:  # whose cosignature counts: administrators only
+        return role == Role.ADMINISTRATOR and relation is Relation.NONE
     if command is c.SetDemoPasswords:
         return role == ENGINE and relation is Relation.NONE
     if command in PEOPLE_COMMANDS:

@@ -25,7 +25,9 @@ from tests.conftest import service_missing
 from tests.integration.walk import create as create_stream
 from tests.integration.walk import signatory, to_signoff
 from tests.support.acting import send
+from tests.support.witnesses import body_key, cosign_latest
 from workflow.application.commands import RecordDecision
+from workflow.application.jobs.checkpoints import make_checkpoint
 from workflow.bootstrap import Runtime
 
 CHROMIUM = os.environ.get("CJJI_CHROMIUM", "/usr/bin/chromium")
@@ -159,8 +161,19 @@ def test_a_signatory_signs_off_in_the_browser_and_the_administrator_sees_it_audi
     shot(page, "07-after-sign-off")
     page.get_by_role("button", name="Sign out signatory.hmicfrs").click()
 
+    # HMI Probation cosigns the engine's checkpoint; HMICFRS has a key but has not yet.
+    probation = body_key(pg_rt, "HMIPROBATION")
+    body_key(pg_rt, "HMICFRS")
+    make_checkpoint(pg_rt)
+    cosign_latest(pg_rt, probation)
+
     sign_in(page, server, "admin")
     page.get_by_role("link", name="Audit log").click()
+    cosigners = page.locator("#cosigners")
+    expect(cosigners.locator("tr[data-body='HMIPROBATION']")).to_contain_text("Cosigned")
+    expect(cosigners.locator("tr[data-body='HMICFRS']")).to_contain_text("Not yet cosigned")
+    page.get_by_text("The signed checkpoint").click()
+    expect(page.locator("#checkpoint-note")).to_contain_text("— HMIPROBATION ")
     page.get_by_label("Work stream (ref)").fill("omic-walk")
     page.get_by_label("Action").select_option("decision_recorded")
     page.get_by_role("button", name="Apply filters").click()

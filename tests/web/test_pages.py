@@ -10,7 +10,9 @@ from tests.api.helpers import PASSWORD, browser, csrf_of, import_programme, with
 from tests.api.test_access import new_person
 from tests.integration.walk import create as create_stream
 from tests.integration.walk import seed_people, to_signoff
+from tests.support.witnesses import body_key, cosign_latest
 from workflow.application import authentication as access
+from workflow.application.jobs.checkpoints import make_checkpoint
 from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
 
@@ -198,6 +200,25 @@ def test_the_audit_log_is_for_administrators_and_shows_the_verification(rt: Runt
     refused = browser(rt, "lead.hmiprobation").get("/audit")
     assert refused.status_code == 403
     assert refusals(rt)[-1]["actor"] == "lead.hmiprobation"
+
+
+def test_the_audit_page_shows_the_latest_checkpoint_and_who_cosigned_it(rt: Runtime) -> None:
+    create_stream(rt)
+    admin = browser(rt, "admin")
+    before = admin.get("/audit")
+    assert 'id="no-checkpoint"' in before.text
+    probation, _cfrs = body_key(rt, "HMIPROBATION"), body_key(rt, "HMICFRS")
+    made = make_checkpoint(rt).checkpoint
+    cosign_latest(rt, probation)
+    page = admin.get("/audit")
+    assert page.status_code == 200
+    size = made.checkpoint.size
+    assert f'<strong id="checkpoint-size">{size}</strong>' in page.text
+    assert 'data-body="HMIPROBATION" data-cosigned="yes"' in page.text
+    assert 'data-body="HMICFRS" data-cosigned="no"' in page.text
+    # The note shown is the engine's checkpoint with the body's cosignature on it.
+    assert f"cjji-workflow/audit\n{size}\n" in page.text
+    assert "— HMIPROBATION " in page.text
 
 
 def test_a_signoff_link_opens_the_form_for_one_body_and_works_once(rt: Runtime) -> None:

@@ -147,6 +147,7 @@ class StreamDetail(StreamSummary):
     participants_proposal: ParticipantsProposal | None = Field(
         None, description="The latest change of participants proposed, open or closed."
     )
+    lifecycle_version: int = Field(1, description="The lifecycle version it started under.")
     created_at: datetime
     updated_at: datetime
 

@@ -31,6 +31,7 @@ from workflow.application.commands import (
     ImportProgramme,
     LoadPeople,
     MarkDeadlineMet,
+    MigrateLifecycle,
     OverrideDeadlineRule,
     ProposeParticipants,
     Publish,
@@ -40,6 +41,7 @@ from workflow.application.commands import (
     RecordRating,
     RecordUrgentNotification,
     RegisterDocument,
+    RegisterWitnessKey,
     RespondToRecommendation,
     ReviewRecommendation,
     RevokeToken,
@@ -119,6 +121,7 @@ POLICY: dict[type[Command], Rule] = {
     CreateWorkStream: _lead_staff("create a work stream"),
     EditWorkStream: _lead_staff("edit a work stream"),
     FireTrigger: _lead_staff("move a work stream"),
+    MigrateLifecycle: _lead_staff("put a work stream under another lifecycle version"),
     RegisterDocument: _lead_staff("register a document version"),
     # -- joint decisions: each participating body's own signatory or deputy ---------------
     RecordDecision: Rule("record a body's decision", _grant(DECIDERS, PARTICIPANT)),
@@ -158,6 +161,10 @@ POLICY: dict[type[Command], Rule] = {
     RecordMilestone: _lead_staff("record a milestone date"),
     OverrideDeadlineRule: _lead_staff("give a deadline rule another duration"),
     # -- the directory and access: administrators; each person for themselves ----------
+    # A body's cosigning key decides whose cosignature counts: administrators only.
+    RegisterWitnessKey: Rule(
+        "register a body's checkpoint-cosigning key", _grant([Role.ADMINISTRATOR], NONE)
+    ),
     AddUsers: Rule("add people", _grant([Role.ADMINISTRATOR, ENGINE], NONE)),
     LoadPeople: Rule("load people from a file", _grant([Role.ADMINISTRATOR, ENGINE], NONE)),
     SetActive: Rule("activate or deactivate a person", _grant([Role.ADMINISTRATOR], OTHER)),

@@ -19,6 +19,7 @@ from workflow.cli import (
     service,
     streams,
     users,
+    witness,
 )
 from workflow.cli.output import EXIT_UNAVAILABLE, database_trouble, exit_code_for
 from workflow.domain.errors import WorkflowError
@@ -37,6 +38,13 @@ app.add_typer(streams.app, name="streams")
 app.add_typer(records.drafts, name="drafts")
 app.add_typer(records.signoff, name="signoff")
 app.add_typer(records.audit, name="audit")
+records.audit.command("checkpoint")(witness.audit_checkpoint)
+records.audit.command("keygen")(witness.audit_keygen)
+records.audit.command("register-key")(witness.audit_register_key)
+records.audit.command("cosign")(witness.audit_cosign)
+records.audit.command("prove")(witness.audit_prove)
+records.audit.command("consistency")(witness.audit_consistency)
+records.audit.command("export")(witness.audit_export)
 app.add_typer(users.app, name="users")
 app.add_typer(report.fa, name="fa")
 app.add_typer(report.recommendations, name="recommendations")

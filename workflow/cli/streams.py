@@ -6,7 +6,12 @@ from typing import Annotated, Any
 
 import typer
 
-from workflow.application.commands import CreateWorkStream, EditWorkStream, FireTrigger
+from workflow.application.commands import (
+    CreateWorkStream,
+    EditWorkStream,
+    FireTrigger,
+    MigrateLifecycle,
+)
 from workflow.application.queries import streams as queries
 from workflow.cli.output import Actor, Body, JsonFlag, cli_principal, output, runtime, say, table
 
@@ -207,6 +212,25 @@ def edit(
         as_json,
         queries.show_stream(rt, ws.ref),
         lambda: say(f"{ws.ref} is at version {ws.version}"),
+    )
+
+
+@app.command("migrate-lifecycle")
+def migrate_lifecycle(
+    key: Key,
+    to: Annotated[int, typer.Option("--to", help="The lifecycle version to move it under.")],
+    reason: Annotated[str, typer.Option(help="Why (audited).")],
+    actor: Actor,
+    body: Body = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Put a work stream in flight under another lifecycle version, deliberately (audited)."""
+    rt = runtime()
+    ws = rt.handle(MigrateLifecycle(key=key, version=to, reason=reason), cli_principal(actor, body))
+    output(
+        as_json,
+        queries.show_stream(rt, ws.ref),
+        lambda: say(f"{ws.ref} is now under lifecycle version {ws.lifecycle_version}"),
     )
 
 

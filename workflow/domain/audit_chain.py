@@ -141,3 +141,13 @@ def verify_links(links: Iterable[ChainLink], head_seq: int, head_hash: str) -> V
             f"{head_seq} events were written",
         )
     return Verification(True, checked)
+
+
+def leaf_data(link: ChainLink) -> bytes:
+    """The bytes of one event as the Merkle tree hashes it: the same canonical encoding the
+    chain hashes, without the link to the previous event (the tree orders the leaves)."""
+    seq, ref, actor, body, at, action, source, dest, reason, payload, _prev, _hash = link
+    stamp = at if isinstance(at, str) else utc_iso(at)
+    return _ENCODER.encode(
+        [seq, ref, actor, body, stamp, action, source, dest, reason, payload]
+    ).encode()

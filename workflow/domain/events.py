@@ -41,6 +41,7 @@ class Action(StrEnum):
     EMBARGO_ACCESSED = "embargo_accessed"
     RATING_RECORDED = "rating_recorded"
     PARTICIPANTS_PROPOSAL_CHANGED = "participants_proposal_changed"
+    WITNESS_KEY_REGISTERED = "witness_key_registered"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -389,6 +390,20 @@ class UserChanged(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WitnessKeyRegistered(Event):
+    """A body's public key for cosigning checkpoints, registered or replaced."""
+
+    action: ClassVar[Action] = Action.WITNESS_KEY_REGISTERED
+    witness: str
+    key: str
+    replaced: str | None = None
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return {"witness": self.witness, "key": self.key, "replaced": self.replaced}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AccessRefused(Event):
     """An attempt refused; ``what`` was tried, ``detail`` says on what."""
 
@@ -425,6 +440,7 @@ __all__ = [
     "Transitioned",
     "UserAdded",
     "UserChanged",
+    "WitnessKeyRegistered",
     "WorkStreamCreated",
     "WorkStreamEdited",
 ]

@@ -1,16 +1,21 @@
-"""The lifecycle: one transition table and one shared ``transitions`` machine.
+"""The lifecycle: versioned transition tables, and one shared ``transitions`` machine each.
 
-Every allowed move is one row of :data:`TRANSITIONS`. The machine is built once and
-never holds a work stream: :func:`fire` runs an event against the aggregate passed in,
-so a million rows cost no more machines than one (pytransitions issue #146).
-Callbacks only record events; services do the rest.
+Every allowed move is one row of a table; :data:`TRANSITIONS` is version 1. Each work
+stream keeps the version it started under (``WorkStream.lifecycle_version``) for life, so
+a new version applies only to work streams created after it is registered, and the
+guards, the machine and replay of a stream in flight keep the rules it started with (like
+Temporal's workflow versioning). docs/lifecycle.md says how to add a version.
+
+Each version's machine is built once and never holds a work stream: :func:`fire` runs an
+event against the aggregate passed in, so a million rows cost no more machines than one
+(pytransitions issue #146). Callbacks only record events; services do the rest.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, cast
 
@@ -79,18 +84,77 @@ TRANSITIONS: tuple[Move, ...] = (
 AUTOMATIC_TRIGGERS = frozenset({T.COMPLETE_SIGNOFF, T.SEND_BACK})
 
 
-def _moves_from() -> dict[tuple[Stage, Trigger], list[Move]]:
+def _moves_from(
+    transitions: Iterable[Move] = TRANSITIONS,
+) -> dict[tuple[Stage, Trigger], list[Move]]:
     table: dict[tuple[Stage, Trigger], list[Move]] = defaultdict(list)
-    for move in TRANSITIONS:
+    for move in transitions:
         table[(move.source, move.trigger)].append(move)
     return dict(table)
 
 
-MOVES = _moves_from()
+@dataclass(frozen=True)
+class Lifecycle:
+    """One version of the rules: its transition table, indexed by (source, trigger)."""
+
+    version: int
+    transitions: tuple[Move, ...]
+    moves: dict[tuple[Stage, Trigger], list[Move]] = field(compare=False, repr=False)
+
+    @classmethod
+    def of(cls, version: int, transitions: Iterable[Move]) -> Lifecycle:
+        table = tuple(transitions)
+        return cls(version, table, _moves_from(table))
+
+    def allows(self, source: Stage, dest: Stage, trigger: str | None) -> bool:
+        """Whether a recorded move (as replay reads it) is a row of this table."""
+        return any(
+            m.source is source and m.dest is dest and (trigger is None or m.trigger == trigger)
+            for m in self.transitions
+        )
 
 
-def allowed_triggers(state: Stage) -> list[Trigger]:
-    return [t for t in Trigger if (state, t) in MOVES]
+#: Every version there is, by number. Version 1 is the table above; add a version with
+#: :func:`register` (never change a registered table: streams in flight rely on it).
+LIFECYCLES: dict[int, Lifecycle] = {1: Lifecycle.of(1, TRANSITIONS)}
+
+MOVES = LIFECYCLES[1].moves
+
+
+def register(version: int, transitions: Iterable[Move]) -> Lifecycle:
+    """Add a new version: from now on new work streams start under it."""
+    if version in LIFECYCLES:
+        raise ValueError(f"lifecycle version {version} exists: a registered table never changes")
+    if version != current_version() + 1:
+        raise ValueError(f"the next lifecycle version is {current_version() + 1}, not {version}")
+    LIFECYCLES[version] = Lifecycle.of(version, transitions)
+    return LIFECYCLES[version]
+
+
+def unregister(version: int) -> None:
+    """For tests only: forget the newest version (and its machine)."""
+    if version != current_version() or version == 1:
+        raise ValueError("only the newest version, never version 1, can be forgotten")
+    del LIFECYCLES[version]
+    machine.cache_clear()
+
+
+def current_version() -> int:
+    """The version new work streams start under: the newest registered."""
+    return max(LIFECYCLES)
+
+
+def lifecycle(version: int) -> Lifecycle:
+    try:
+        return LIFECYCLES[version]
+    except KeyError:
+        known = ", ".join(map(str, sorted(LIFECYCLES)))
+        raise ValueError(f"no lifecycle version {version} (known: {known})") from None
+
+
+def allowed_triggers(state: Stage, version: int = 1) -> list[Trigger]:
+    moves = lifecycle(version).moves
+    return [t for t in Trigger if (state, t) in moves]
 
 
 def _condition(guard: Guard) -> Any:
@@ -142,8 +206,8 @@ def _record_move(event: EventData) -> None:
 
 
 @cache
-def machine() -> Machine:
-    """The one machine definition every work stream shares."""
+def machine(version: int = 1) -> Machine:
+    """The one machine definition every work stream of ``version`` shares."""
     return Machine(
         model=None,
         states=list(Stage),
@@ -155,7 +219,7 @@ def machine() -> Machine:
                 "conditions": [_condition(guard) for guard in m.guards],
                 "after": _record_move,
             }
-            for m in TRANSITIONS
+            for m in lifecycle(version).transitions
         ],
         initial=Stage.SCOPING,
         auto_transitions=False,
@@ -165,9 +229,11 @@ def machine() -> Machine:
 
 def unmet_conditions(ws: WorkStream, trigger: Trigger, ctx: MoveContext) -> list[str]:
     """Why ``trigger`` cannot fire now; empty when it can."""
-    moves = MOVES.get((ws.state, trigger))
+    moves = lifecycle(ws.lifecycle_version).moves.get((ws.state, trigger))
     if not moves:
-        allowed = ", ".join(allowed_triggers(ws.state)) or "none: it is finished"
+        allowed = ", ".join(allowed_triggers(ws.state, ws.lifecycle_version)) or (
+            "none: it is finished"
+        )
         return [f"that move does not exist from {ws.state.value} (allowed: {allowed})"]
     reasons: list[str] = []
     for move in moves:
@@ -190,7 +256,7 @@ def fire(ws: WorkStream, trigger: Trigger | str, ctx: MoveContext) -> Stage:
     reasons = unmet_conditions(ws, trig, ctx)
     if reasons:
         raise TransitionRefused(ws.ref, ws.state.value, trig.value, "; ".join(_unique(reasons)))
-    moved = machine().events[trig.value].trigger(ws, ctx=ctx)
+    moved = machine(ws.lifecycle_version).events[trig.value].trigger(ws, ctx=ctx)
     if not moved:  # the machine and the table disagree: a bug, never a user error
         raise AssertionError(f"{trig} refused by the machine although every guard passed")
     return ws.state

@@ -14,12 +14,17 @@ from workflow.domain.events import Action
 from workflow.domain.factual_accuracy import decode_check
 from workflow.domain.fuzzy_dates import FuzzyDate
 from workflow.domain.joint_decisions import Decision, DecisionRecord, DocumentKind
+from workflow.domain.lifecycle import lifecycle
 from workflow.domain.participants import decode_proposal
 from workflow.domain.publication import decode_publication
 from workflow.domain.recommendations import decode_recommendation
 from workflow.domain.stages import Priority, ScopingDecision, Stage, WorkStreamKind
 from workflow.domain.working_days import Jurisdiction
 from workflow.domain.workstream import WorkStream
+
+
+class ReplayError(ValueError):
+    """The events cannot be the history of a work stream under its rules."""
 
 
 def decode_field(name: str, value: Any) -> Any:
@@ -78,6 +83,14 @@ def apply(
             setattr(ws, name, decode_field(name, new))
     elif action == Action.TRANSITIONED:
         source, dest = ws.state, Stage(to_state or "")
+        # The stream's own version of the rules: a move its table lacks is not its history.
+        rules = lifecycle(ws.lifecycle_version)
+        if not rules.allows(source, dest, payload.get("trigger")):
+            raise ReplayError(
+                f"{ws.ref}: a move {source.value} → {dest.value} by "
+                f"{payload.get('trigger', 'an unnamed trigger')}, which lifecycle version "
+                f"{rules.version} does not allow"
+            )
         if dest is Stage.PAUSED:
             ws.paused_from, ws.paused_at = source, at
         elif source is Stage.PAUSED:

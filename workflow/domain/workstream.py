@@ -74,6 +74,8 @@ class WorkStream:
     rating: str | None = None
     #: The latest change of participants proposed, open or closed (None if never).
     participants_proposal: ParticipantsProposal | None = None
+    #: The lifecycle version it started under: its transition table for life.
+    lifecycle_version: int = 1
     version: int = 0
     pending: list[Event] = field(default_factory=list, repr=False, compare=False)
 
@@ -205,6 +207,23 @@ class WorkStream:
             )
         return diff
 
+    def move_to_lifecycle(
+        self, version: int, actor: str, body: str | None, at: datetime, reason: str
+    ) -> None:
+        """Put the work stream under another lifecycle version, deliberately: an audited
+        edit, which replay applies like any other (the caller checks the version fits)."""
+        if version != self.lifecycle_version:
+            self.record(
+                WorkStreamEdited(
+                    actor=actor,
+                    body=body,
+                    at=at,
+                    reason=reason,
+                    changes={"lifecycle_version": [self.lifecycle_version, version]},
+                )
+            )
+            self.lifecycle_version = version
+
     def carry_to(self, plan: str, actor: str, body: str | None, at: datetime) -> None:
         """Carry the work stream over to another business plan (an audited edit)."""
         if plan != self.plan:
@@ -269,6 +288,11 @@ class WorkStream:
             "parent_ref": self.parent_ref,
             "origin_ref": self.origin_ref,
             **{name: encode_field(name, getattr(self, name)) for name in EDITABLE_FIELDS},
+            # Written only from version 2 on: a version 1 stream's ``created`` event is
+            # spelt, and hashed, exactly as before lifecycles had versions.
+            **(
+                {"lifecycle_version": self.lifecycle_version} if self.lifecycle_version != 1 else {}
+            ),
         }
 
     def encoded_documents(self) -> dict[str, Any]:
@@ -284,6 +308,7 @@ class WorkStream:
         """Every persistent field as plain JSON data: what storage and replay must agree on."""
         return {
             **self.creation_fields(),
+            "lifecycle_version": self.lifecycle_version,
             "state": self.state.value,
             "paused_from": self.paused_from.value if self.paused_from else None,
             "paused_at": self.paused_at.isoformat() if self.paused_at else None,

@@ -130,7 +130,10 @@ def _pg_links(session: Session, batch: int) -> Iterator[ChainLink]:
         cursor.close()
 
 
-def verify_chain(session: Session) -> Verification:
+def head_of(session: Session) -> tuple[int, str]:
     head = session.get(AuditHeadRow, 1)
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
-    return verify_links(iter_links(session), head_seq, head_hash)
+    return (head.seq, head.hash) if head else (0, GENESIS)
+
+
+def verify_chain(session: Session) -> Verification:
+    return verify_links(iter_links(session), *head_of(session))

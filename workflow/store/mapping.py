@@ -80,6 +80,7 @@ def stream_from_row(row: WorkStreamRow, recommendations: list[RecommendationRow]
         publication=decode_publication(row.publication),
         rating=row.rating,
         participants_proposal=decode_proposal(row.participants_proposal),
+        lifecycle_version=row.lifecycle_version,
         version=row.version,
     )
 
@@ -107,3 +108,4 @@ def copy_to_row(ws: WorkStream, row: WorkStreamRow) -> None:
     row.publication = encode_publication(ws.publication)
     row.rating = ws.rating
     row.participants_proposal = encode_proposal(ws.participants_proposal)
+    row.lifecycle_version = ws.lifecycle_version

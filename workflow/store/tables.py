@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -52,6 +52,10 @@ class WorkStreamRow(SQLModel, table=True):
     rating: str | None = Field(default=None, max_length=32)
     #: The latest change of participants proposed, open or closed (its decisions inside).
     participants_proposal: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    #: The lifecycle version the work stream started under: its transition table for life.
+    lifecycle_version: int = Field(
+        default=1, sa_column=Column(Integer, nullable=False, server_default="1")
+    )
     version: int = 0
     created_at: datetime
     updated_at: datetime
@@ -135,6 +139,42 @@ class AuditHeadRow(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     hash: str = Field(max_length=64)
+
+
+class AuditCheckpointRow(SQLModel, table=True):
+    """A signed tree head of the audit trail: one per tree size, made by the engine."""
+
+    __tablename__ = "audit_checkpoint"
+
+    size: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    root_hash: str = Field(max_length=64)  # hex, the same root as in the note
+    made_at: datetime
+    note: str = Field(sa_column=Column(Text, nullable=False))  # with the engine's signature
+
+
+class AuditCosignatureRow(SQLModel, table=True):
+    """One body's signature line on one checkpoint, checked when it was received."""
+
+    __tablename__ = "audit_cosignature"
+
+    size: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("audit_checkpoint.size"), primary_key=True, autoincrement=False
+        )
+    )
+    body: str = Field(primary_key=True, max_length=32)
+    signature: str = Field(sa_column=Column(Text, nullable=False))  # the whole "— name …" line
+    cosigned_at: datetime
+
+
+class AuditBodyKeyRow(SQLModel, table=True):
+    """A participating body's public key: only the public half is ever given to the engine."""
+
+    __tablename__ = "audit_body_key"
+
+    body: str = Field(primary_key=True, max_length=32)
+    verifier_key: str = Field(sa_column=Column(Text, nullable=False))  # name+keyid+base64
+    registered_at: datetime
 
 
 class OutboxRow(SQLModel, table=True):

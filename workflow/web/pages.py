@@ -17,7 +17,7 @@ from workflow.adapters import document_files, spreadsheet
 from workflow.application import authentication as access
 from workflow.application.authentication import Unauthenticated
 from workflow.application.commands import RecordDecision
-from workflow.application.queries import changes, progress
+from workflow.application.queries import changes, progress, witness
 from workflow.application.queries import report as report_queries
 from workflow.application.queries import streams as queries
 from workflow.domain.errors import InvalidInput, WorkflowError
@@ -494,6 +494,7 @@ def audit(
             "filters": filters,
             "filtered": any(filters.values()),
             "verification": queries.verify_audit(rt),
+            "checkpoint": witness.latest_checkpoint(rt),
             "action_options": [
                 {"value": a.value, "text": a.value.replace("_", " ")} for a in Action
             ],

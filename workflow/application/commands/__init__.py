@@ -46,11 +46,13 @@ from workflow.application.commands.streams import (
     CreateWorkStream,
     EditWorkStream,
     FireTrigger,
+    MigrateLifecycle,
     ProposeParticipants,
     RecordDecision,
     RecordParticipantsDecision,
     RegisterDocument,
 )
+from workflow.application.commands.witness import RegisterWitnessKey
 
 __all__ = [
     "AddEmbargoRecipient",
@@ -69,6 +71,7 @@ __all__ = [
     "ImportProgramme",
     "LoadPeople",
     "MarkDeadlineMet",
+    "MigrateLifecycle",
     "OverrideDeadlineRule",
     "ProposeParticipants",
     "Publish",
@@ -78,6 +81,7 @@ __all__ = [
     "RecordRating",
     "RecordUrgentNotification",
     "RegisterDocument",
+    "RegisterWitnessKey",
     "RespondToRecommendation",
     "ReviewRecommendation",
     "RevokeToken",

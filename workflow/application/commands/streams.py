@@ -34,6 +34,15 @@ class EditWorkStream(Command):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MigrateLifecycle(Command):
+    """Put a work stream in flight under another lifecycle version (docs/lifecycle.md)."""
+
+    key: str
+    version: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FireTrigger(Command):
     """A person's move; moves the engine makes by itself cannot be fired by hand."""
 

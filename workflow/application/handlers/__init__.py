@@ -20,6 +20,7 @@ from workflow.application.handlers import (
     reactions,
     report,
     streams,
+    witness,
 )
 from workflow.domain.events import (
     DecisionRecorded,
@@ -41,6 +42,7 @@ COMMAND_HANDLERS: Mapping[type[Command], Any] = {
     **deadlines.HANDLERS,
     **people.HANDLERS,
     **programme.HANDLERS,
+    **witness.HANDLERS,
 }
 
 EVENT_HANDLERS: Mapping[type[Event], Sequence[Any]] = {

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow.application.commands import CreateWorkStream, EditWorkStream, FireTrigger
+from workflow.application.commands import (
+    CreateWorkStream,
+    EditWorkStream,
+    FireTrigger,
+    MigrateLifecycle,
+)
 from workflow.application.context import Context
 from workflow.application.inputs import check_ref, choice, slugify
 from workflow.application.principal import Actor
@@ -70,6 +75,8 @@ def new_stream(
         plan=plan,
         parent_ref=parent_ref,
         origin_ref=origin_ref,
+        # The rules it starts under stay its rules: a later version applies to later streams.
+        lifecycle_version=lifecycle.current_version(),
         **values,
     )
     check_nations(ctx.bodies, ws.ref, ws.participants, ws.jurisdiction)
@@ -168,6 +175,37 @@ def edit_stream(cmd: EditWorkStream, ctx: Context) -> WorkStream:
     return ws
 
 
+def migrate_lifecycle(cmd: MigrateLifecycle, ctx: Context) -> WorkStream:
+    """Deliberately put a work stream under another version of the rules, with a reason.
+
+    Refused if the new version has no way on from where the work stream stands (it would be
+    stuck), or from the stage a paused work stream would resume to."""
+    reason = (cmd.reason or "").strip()
+    if not reason:
+        raise InvalidInput("say why the work stream changes lifecycle version: --reason")
+    try:
+        target = lifecycle.lifecycle(cmd.version)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
+    ws = _load(ctx.uow, cmd.key, None)
+    if ws.lifecycle_version == target.version:
+        raise InvalidInput(f"{ws.ref} is already under lifecycle version {target.version}")
+    if ws.state in (Stage.CLOSED, Stage.WITHDRAWN):
+        raise NotPermitted(f"{ws.ref} is {ws.state.value}: its history is finished")
+    stuck = [
+        s
+        for s in (ws.state, ws.paused_from)
+        if s is not None and not lifecycle.allowed_triggers(s, target.version)
+    ]
+    if stuck:
+        raise NotPermitted(
+            f"lifecycle version {target.version} has no move on from {stuck[0].value}: "
+            f"{ws.ref} would be stuck there"
+        )
+    ws.move_to_lifecycle(target.version, ctx.actor.name, ctx.actor.body, ctx.clock(), reason)
+    return ws
+
+
 def _load(uow: UnitOfWork, key: str, expected_version: int | None) -> WorkStream:
     ws = uow.streams.get(key)
     if expected_version is not None and ws.version != expected_version:
@@ -236,4 +274,5 @@ HANDLERS = {
     CreateWorkStream: create_stream,
     EditWorkStream: edit_stream,
     FireTrigger: fire_trigger,
+    MigrateLifecycle: migrate_lifecycle,
 }

@@ -17,7 +17,7 @@ from workflow.domain.errors import NotFound
 from workflow.domain.guards import MoveContext
 from workflow.domain.joint_decisions import DOCUMENT_DECIDED_IN, Decision
 from workflow.domain.participants import encode_proposal
-from workflow.domain.replay import replay
+from workflow.domain.replay import ReplayError, replay
 from workflow.domain.stages import Stage
 from workflow.domain.workstream import WorkStream
 from workflow.store.audit import verify_chain
@@ -149,7 +149,7 @@ def show_stream(rt: Runtime, key: str) -> dict[str, Any]:
     snapshot = ws.snapshot()
     moves = {
         t.value: lifecycle.unmet_conditions(ws, t, ctx)
-        for t in lifecycle.allowed_triggers(ws.state)
+        for t in lifecycle.allowed_triggers(ws.state, ws.lifecycle_version)
         if t not in lifecycle.AUTOMATIC_TRIGGERS
     }
     return {
@@ -170,6 +170,7 @@ def show_stream(rt: Runtime, key: str) -> dict[str, Any]:
         "publication": snapshot["publication"],
         "rating": ws.rating,
         "participants_proposal": participants_proposal(ws),
+        "lifecycle_version": ws.lifecycle_version,
         "moves": {t: {"possible": not unmet, "unmet": unmet} for t, unmet in moves.items()},
         "created_at": row.created_at.isoformat(),
         "updated_at": row.updated_at.isoformat(),
@@ -227,7 +228,11 @@ def replay_differences(rt: Runtime) -> dict[str, list[str]]:
         refs = session.exec(select(WorkStreamRow.ref).order_by(col(WorkStreamRow.id))).all()
         for ref in refs:
             stored = load_readonly(session, ref)[1].snapshot()
-            rebuilt = replay(_stream_events(session, ref))
+            try:
+                rebuilt = replay(_stream_events(session, ref))
+            except ReplayError as error:
+                differences[ref] = [str(error)]
+                continue
             if rebuilt is None:
                 differences[ref] = ["no events recorded"]
                 continue
