@@ -39,6 +39,12 @@ def send_embargo(outbox_id: str) -> int:
     return _deliver(outbox_id)
 
 
+@app.task(name="cjji.account_locked")
+def account_locked(outbox_id: str) -> int:
+    """Tell an account's owner that failed sign-ins have locked it."""
+    return _deliver(outbox_id)
+
+
 @app.task(name="cjji.relay_outbox")
 def relay_outbox() -> int:
     return outbox.relay(worker_runtime(), publish_rows)

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from workflow.application.scopes import Scope
 from workflow.domain.joint_decisions import Decision, DocumentKind
 from workflow.domain.participants import ProposalDecision, ProposalOutcome
 from workflow.domain.roles import Role
@@ -324,6 +325,9 @@ class UserCreate(Model):
 class UserChange(Model):
     active: bool | None = None
     password: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=200)] | None = None
+    current_password: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=200)] | None = (
+        Field(None, description="Needed to change your own password (not an administrator's).")
+    )
 
 
 class Me(User):
@@ -334,8 +338,15 @@ class Me(User):
 
 class TokenCreate(Model):
     label: Name
-    days: int | None = Field(None, ge=1, le=3650, description="Lifetime; none: until revoked.")
+    days: int | None = Field(None, ge=1, le=3650, description="Lifetime; default 90 days.")
     username: Username | None = Field(None, description="Administrators: for someone else.")
+    scopes: list[Scope] | None = Field(
+        None,
+        min_length=1,
+        max_length=4,
+        description="read, act, decide, admin; default: all the person's roles allow. "
+        "Never wider than their roles, nor than the token that asks.",
+    )
 
 
 class TokenCreated(BaseModel):
@@ -345,6 +356,7 @@ class TokenCreated(BaseModel):
     prefix: str
     username: str
     expires_at: datetime | None
+    scopes: str
 
 
 class TokenInfo(BaseModel):
@@ -352,8 +364,10 @@ class TokenInfo(BaseModel):
     username: str
     label: str
     prefix: str
+    scopes: str
     created_at: datetime
     expires_at: datetime | None
+    last_used_at: datetime | None
     revoked_at: datetime | None
 
 

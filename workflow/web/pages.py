@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from workflow.adapters import document_files, spreadsheet
 from workflow.application import authentication as access
-from workflow.application.authentication import Unauthenticated
+from workflow.application.authentication import Throttled, Unauthenticated
 from workflow.application.commands import RecordDecision
 from workflow.application.queries import changes, progress
 from workflow.application.queries import report as report_queries
@@ -24,7 +24,7 @@ from workflow.domain.errors import InvalidInput, WorkflowError
 from workflow.domain.events import Action
 from workflow.domain.joint_decisions import DocumentKind
 from workflow.domain.stages import Stage
-from workflow.http.deps import Rt, VersionHash
+from workflow.http.deps import Rt, VersionHash, client_address
 from workflow.http.errors import audit_if_refused, classify
 from workflow.store.audit import as_utc
 from workflow.web import charts
@@ -83,9 +83,10 @@ def sign_in(
 ) -> Response:
     check_form(request, rt, csrf_token)
     try:
-        who = access.sign_in(rt, username, password)
-    except Unauthenticated as error:
+        who = access.sign_in(rt, username, password, client_address(request))
+    except (Unauthenticated, Throttled) as error:
         form_binding(request, rt)
+        throttled = isinstance(error, Throttled)
         page = render(
             request,
             "sign_in.html",
@@ -95,8 +96,10 @@ def sign_in(
                 "username": username,
                 "errors": [{"text": str(error), "href": "#username"}],
             },
-            status_code=401,
+            status_code=429 if throttled else 401,
         )
+        if isinstance(error, Throttled):
+            page.headers["Retry-After"] = str(error.retry_after)
         return finish(request, rt, page)
     response = _see_other(_safe_next(next))
     set_session(rt, response, access.start_session(rt, who))
