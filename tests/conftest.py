@@ -103,8 +103,14 @@ def wipe(rt: Runtime) -> None:
         conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": "0" * 64})
 
 
+#: Throttling limits for the suite, whose test clients all come from one address and
+#: whose tests share a database: so high that no test meets them by accident. The tests
+#: of throttling set their own (tests/api/test_security.py).
+SUITE_LIMITS = {"signin_limits": "10000/minute", "address_limits": "100000/minute"}
+
+
 def runtime_for(url: str, clock: Clock, tmp_path: Path) -> Runtime:
-    settings = Settings(database_url=url, data_dir=tmp_path, _env_file=None)
+    settings = Settings(database_url=url, data_dir=tmp_path, _env_file=None, **SUITE_LIMITS)
     return bootstrap(settings, clock=clock)
 
 

@@ -15,7 +15,7 @@ def test_the_heads_read_from_the_files_are_alembics_heads(tmp_path: Path) -> Non
     engine = engine_for(f"sqlite:///{tmp_path / 'x.sqlite3'}")
     heads = ScriptDirectory.from_config(alembic_config(engine)).get_heads()
     assert head_revision(engine) == ",".join(sorted(heads))
-    assert len(heads) >= 3, "the migrations have parallel heads: all of them are read"
+    assert len(heads) >= 2, "the migrations have parallel heads: all of them are read"
 
 
 def test_the_current_revision_is_alembics_before_and_after_an_upgrade(tmp_path: Path) -> None:

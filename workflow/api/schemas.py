@@ -319,14 +319,14 @@ class UserCreate(Model):
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s\x00]+@[^@\s\x00]+$", max_length=254)]
     body: ShortText
     roles: list[Role] = Field(min_length=1)
-    password: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=200)] | None = None
 
 
 class UserChange(Model):
     active: bool | None = None
-    password: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=200)] | None = None
-    current_password: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=200)] | None = (
-        Field(None, description="Needed to change your own password (not an administrator's).")
+    password: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=200)] | None = Field(
+        None,
+        description="Refused with an API token (403): a password is set with "
+        "`cjji users passwd` (your own: with the current one), never with a token.",
     )
 
 

@@ -1,7 +1,7 @@
 """security: the security log, token scopes, session activity
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0007, 0004
 Create Date: 2026-12-04 04:00:00
 
 Written by hand. Refusals of people who are not signed in go to ``security_log``, one
@@ -17,7 +17,9 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0007"
+# Also on 0004: it changes 0004's tables (api_token, web_session), which are on another
+# branch, so it joins the two (a merge point: Alembic applies 0004 first).
+down_revision: str | tuple[str, ...] | None = ("0007", "0004")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
