@@ -77,6 +77,7 @@ def pg_database() -> Iterator[str]:
 
 
 TABLES = (
+    "security_log",
     "api_token",
     "web_session",
     "signoff_link_use",
