@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     security_log_window_seconds: int = Field(
         300, ge=1, le=86400, description="the security log counts refusals per this window"
     )
+    purge_every_seconds: int = Field(
+        3600, ge=10, description="how often beat deletes ended sessions and used links"
+    )
     token_days: int = Field(90, ge=1, le=3650, description="an API token's default lifetime")
 
     @field_validator("environment")

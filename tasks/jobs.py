@@ -7,7 +7,7 @@ import logging
 from tasks.app import app
 from tasks.publisher import publish_rows
 from tasks.runtime import channel, worker_runtime
-from workflow.application.jobs import delivery, outbox, reminders
+from workflow.application.jobs import delivery, housekeeping, outbox, reminders
 from workflow.notifications import DeliveryFailed
 
 log = logging.getLogger("cjji.tasks")
@@ -60,3 +60,10 @@ def sweep_reminders() -> int:
     """Remind of what is due now; beat runs it every few minutes. Idempotent: each reminder
     is claimed once in the database, so a repeat or a second beat sends nothing again."""
     return reminders.sweep(worker_runtime()).messages
+
+
+@app.task(name="cjji.purge_sessions")
+def purge_sessions() -> int:
+    """Delete ended sessions, expired links' uses and old security-log rows (beat, hourly)."""
+    done = housekeeping.purge(worker_runtime())
+    return done.sessions + done.links + done.log_rows
