@@ -31,6 +31,7 @@ PROBLEM_STATUSES = {
     404: "No such work stream, user or document.",
     409: "Refused by the rules, a stale version, or changed by someone else.",
     422: "The request is not valid: `detail` and `errors` say what to fix.",
+    429: "Too many failed sign-ins or token uses: wait `Retry-After` seconds.",
 }
 DESCRIPTION = """
 The workflow engine for criminal justice joint inspections: the same use cases as the

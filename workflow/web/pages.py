@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from workflow.adapters import document_files, spreadsheet
 from workflow.application import authentication as access
+from workflow.application import visibility
 from workflow.application.authentication import Throttled, Unauthenticated
 from workflow.application.commands import RecordDecision
 from workflow.application.queries import changes, progress
@@ -248,6 +249,7 @@ def document(
 ) -> Response:
     """A readable preview: the text of the version (the paragraphs of a .docx or an .odt,
     the text of a PDF)."""
+    visibility.check_document(rt, who, ref, kind.value, version)
     preview = progress.document_preview(rt, ref, kind.value, version)
     # Served as plain text, never as HTML: a document's content cannot run in the page.
     return Response(
@@ -270,6 +272,7 @@ def document_download(
     version: VersionHash,
 ) -> Response:
     """The exact bytes registered as this version, as the file they came in."""
+    visibility.check_document(rt, who, ref, kind.value, version)
     return _file_response(progress.document_file(rt, ref, kind.value, version), "attachment")
 
 
@@ -298,6 +301,7 @@ def document_pdf(
 ) -> Response:
     """A PDF version itself, shown by the browser (inline) rather than saved; the other
     types have their text preview and their download."""
+    visibility.check_document(rt, who, ref, kind.value, version)
     file = progress.document_file(rt, ref, kind.value, version)
     if file["media_type"] != document_files.PDF:
         raise InvalidInput(
