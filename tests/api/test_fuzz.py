@@ -1,8 +1,9 @@
 """Fuzzing the API from its own OpenAPI document with Schemathesis.
 
 Every operation gets generated requests, valid and invalid, sent as an administrator and
-again as a read-only person to the app on PostgreSQL (whose rules on text are the stricter). Checks: no 500, every
-status and body as the document says, and every 4xx is problem+json. The number of
+again as a read-only person to the app on PostgreSQL (whose rules on text are the
+stricter). Checks: no 500, every status and body as the document says, and every 4xx is
+problem+json. The number of
 examples is bounded (CJJI_FUZZ_EXAMPLES, default 15 per operation) to keep the run short.
 """
 

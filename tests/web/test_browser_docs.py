@@ -36,7 +36,12 @@ def test_the_api_documentation_renders_with_nothing_but_the_local_server(
             route.abort()  # type: ignore[attr-defined]
 
     p.route("**/*", only_local)  # type: ignore[attr-defined]
-    p.on("console", lambda m: m.type == "error" and problems.append(m.text))  # type: ignore[attr-defined]
+
+    def console(message: object) -> None:
+        if message.type == "error":  # type: ignore[attr-defined]
+            problems.append(message.text)  # type: ignore[attr-defined]
+
+    p.on("console", console)  # type: ignore[attr-defined]
     p.on("pageerror", lambda e: problems.append(str(e)))  # type: ignore[attr-defined]
     answer = p.goto(f"{server}/docs")  # type: ignore[attr-defined]
     assert answer.status == 200
