@@ -70,7 +70,8 @@ def tokens_list(
     username: Annotated[str | None, typer.Argument(help="Only this user's.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Every token (never the secret itself): who, what for, and whether revoked."""
+    """Every token (never the secret itself): who, what for, its scopes, when it ends,
+    when it was last used, and whether revoked."""
     rows = directory.list_tokens(runtime(), username)
     data = [
         {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows
@@ -80,15 +81,16 @@ def tokens_list(
         data,
         lambda: table(
             f"{len(rows)} token(s)",
-            ["id", "user", "label", "starts with", "created", "expires", "revoked"],
+            ["id", "user", "label", "starts with", "scopes", "expires", "last used", "revoked"],
             [
                 (
                     r["id"],
                     r["username"],
                     r["label"],
                     r["prefix"] + "…",
-                    str(r["created_at"])[:16],
+                    r["scopes"],
                     str(r["expires_at"] or "never")[:16],
+                    str(r["last_used_at"] or "")[:16],
                     str(r["revoked_at"] or "")[:16],
                 )
                 for r in rows
