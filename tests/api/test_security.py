@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
@@ -31,17 +32,18 @@ from tests.api.helpers import (
     token_for,
     with_password,
 )
-from tests.conftest import Clock
+from tests.conftest import Clock, service_missing
 from tests.integration.walk import create as create_stream
 from tests.integration.walk import seed_people
 from tests.support.acting import send
 from tests.support.deployment import Deployment
-from tests.support.processes import ROOT
+from tests.support.processes import REDIS_URL, ROOT, redis_reachable
 from workflow.application import security_log
 from workflow.application.commands import AddUsers, CreateToken, SetPassword
 from workflow.application.jobs.housekeeping import purge
 from workflow.application.queries import streams as queries
 from workflow.application.queries.people import find_user, principal_of
+from workflow.application.throttle import throttle
 from workflow.bootstrap import Runtime
 from workflow.domain.errors import InvalidInput, NotPermitted
 from workflow.store.auth_tables import SignoffLinkUseRow, WebSessionRow
@@ -131,6 +133,24 @@ def test_bad_tokens_are_throttled_per_address_with_retry_after(sqlite_rt: Runtim
     assert answer.headers["content-type"] == "application/problem+json"
     assert int(answer.headers["Retry-After"]) >= 1
     assert answer.json()["type"] == "urn:cjji:problem:too-many-attempts"
+
+
+def test_the_counters_can_live_in_redis_shared_by_every_web_process(sqlite_rt: Runtime) -> None:
+    """The distributed set-up: two apps (two web processes) on one Redis see one count."""
+    if not redis_reachable():
+        service_missing("Redis", REDIS_URL)
+    rt = limited(sqlite_rt, "100/hour", address="2/minute")
+    rt = dataclasses.replace(
+        rt, settings=rt.settings.model_copy(update={"throttle_storage": REDIS_URL})
+    )
+    first, second = api(rt), api(rt)
+    bad = {"Authorization": "Bearer cjji_nothing"}
+    assert first.get("/api/streams", headers=bad).status_code == 401
+    assert second.get("/api/streams", headers=bad).status_code == 401
+    assert first.get("/api/streams", headers=bad).status_code == 429
+    assert second.get("/api/streams", headers=bad).status_code == 429
+    namespace = throttle(rt).namespace
+    assert redis.Redis.from_url(REDIS_URL).keys(f"*{namespace}*"), "no counter in Redis"
 
 
 # -- refusals of people not signed in ---------------------------------------------------
