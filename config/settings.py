@@ -7,6 +7,8 @@ The defaults are the embedded set-up: a SQLite file and a broker on SQLite, both
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,6 +16,10 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - the value refused outside development
+#: The file under ``data_dir`` that keeps the key `cjji run` made, when none is set.
+SECRET_KEY_FILE = "secret-key"  # noqa: S105 - a file name, not a secret
+#: The shortest secret key production accepts, in bytes.
+MIN_SECRET_BYTES = 32
 
 
 class Settings(BaseSettings):
@@ -59,6 +65,28 @@ class Settings(BaseSettings):
     # Fault injection for the reliability tests: a task sleeps this long before sending.
     fault_pause_before_send: float = Field(0, ge=0)
 
+    # -- security ---------------------------------------------------------------------
+    session_idle_minutes: int = Field(
+        30, ge=1, le=720, description="a browser session idle this long has ended"
+    )
+    throttle_storage: str = Field(
+        "memory://", description="where failure counters live: memory:// or redis://…"
+    )
+    signin_limits: str = Field(
+        "3/minute;6/10 minutes;10/hour",
+        description="failed sign-ins allowed per account, growing; the last tier locks it",
+    )
+    address_limits: str = Field(
+        "30/minute;300/hour", description="failed sign-ins and token uses per client address"
+    )
+    security_log_window_seconds: int = Field(
+        300, ge=1, le=86400, description="the security log counts refusals per this window"
+    )
+    purge_every_seconds: int = Field(
+        3600, ge=10, description="how often beat deletes ended sessions and used links"
+    )
+    token_days: int = Field(90, ge=1, le=3650, description="an API token's default lifetime")
+
     @field_validator("environment")
     @classmethod
     def _known_environment(cls, value: str) -> str:
@@ -80,10 +108,23 @@ class Settings(BaseSettings):
             raise ValueError("CJJI_AUDIT_ORIGIN is one word: no spaces or '+'")
         if not self.broker_url:
             self.broker_url = f"sqla+sqlite:///{self.data_dir / 'broker.sqlite3'}"
-        if self.environment == "production" and (
-            self.secret_key.get_secret_value() == PLACEHOLDER_SECRET
-        ):
-            raise ValueError("CJJI_SECRET_KEY is still the placeholder: set a long random value")
+        if self.secret_key.get_secret_value() == PLACEHOLDER_SECRET:
+            kept = self.data_dir / SECRET_KEY_FILE
+            if kept.is_file():  # the key `cjji run` made on its first run
+                self.secret_key = SecretStr(kept.read_text(encoding="utf-8").strip())
+        if self.environment == "production":
+            key = self.secret_key.get_secret_value()
+            if key == PLACEHOLDER_SECRET:
+                raise ValueError(
+                    "CJJI_SECRET_KEY is still the placeholder: set a long random value "
+                    "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                )
+            if len(key.encode()) < MIN_SECRET_BYTES:
+                raise ValueError(
+                    f"CJJI_SECRET_KEY is {len(key.encode())} bytes: production needs at least "
+                    f"{MIN_SECRET_BYTES} random bytes "
+                    "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                )
         return self
 
     @property
@@ -99,6 +140,25 @@ class Settings(BaseSettings):
     @property
     def uses_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def ensure_secret_key(data_dir: Path) -> Path:
+    """Make the random secret key `cjji run` keeps under ``data_dir`` (mode 0600), once.
+
+    A key set in ``CJJI_SECRET_KEY`` wins over the file; the file is only ever read when
+    none is set.
+    """
+    path = data_dir / SECRET_KEY_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: two processes starting at once cannot both write a key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(secrets.token_urlsafe(48) + "\n")
+    return path
 
 
 @lru_cache(maxsize=1)

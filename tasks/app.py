@@ -64,6 +64,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                 "task": "cjji.sweep_reminders",
                 "schedule": float(settings.sweep_every_seconds),
             },
+            "purge-sessions": {
+                "task": "cjji.purge_sessions",
+                "schedule": float(settings.purge_every_seconds),
+            },
         },
         "beat_schedule_filename": str(settings.data_dir / "beat-schedule"),
         "timezone": "Europe/London",

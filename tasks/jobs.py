@@ -7,7 +7,14 @@ import logging
 from tasks.app import app
 from tasks.publisher import publish_rows
 from tasks.runtime import channel, worker_runtime
-from workflow.application.jobs import checkpoints, delivery, heartbeats, outbox, reminders
+from workflow.application.jobs import (
+    checkpoints,
+    delivery,
+    heartbeats,
+    housekeeping,
+    outbox,
+    reminders,
+)
 from workflow.notifications import DeliveryFailed
 
 log = logging.getLogger("cjji.tasks")
@@ -39,6 +46,12 @@ def send_embargo(outbox_id: str) -> int:
     return _deliver(outbox_id)
 
 
+@app.task(name="cjji.account_locked")
+def account_locked(outbox_id: str) -> int:
+    """Tell an account's owner that failed sign-ins have locked it."""
+    return _deliver(outbox_id)
+
+
 @app.task(name="cjji.relay_outbox")
 def relay_outbox() -> int:
     rt = worker_runtime()
@@ -65,3 +78,10 @@ def sign_checkpoint() -> int:
     """Sign a checkpoint of the audit tree; beat runs it every CJJI_CHECKPOINT_EVERY_SECONDS.
     Idempotent: with no new event the last checkpoint stands. Returns the tree size."""
     return checkpoints.make_checkpoint(worker_runtime()).checkpoint.checkpoint.size
+
+
+@app.task(name="cjji.purge_sessions")
+def purge_sessions() -> int:
+    """Delete ended sessions, expired links' uses and old security-log rows (beat, hourly)."""
+    done = housekeeping.purge(worker_runtime())
+    return done.sessions + done.links + done.log_rows

@@ -101,6 +101,7 @@ TABLES = (
     "audit_cosignature",
     "audit_checkpoint",
     "audit_body_key",
+    "security_log",
     "api_token",
     "web_session",
     "signoff_link_use",
@@ -128,8 +129,20 @@ def wipe(rt: Runtime) -> None:
         conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": "0" * 64})
 
 
+#: Throttling limits for the suite, whose test clients all come from one address and
+#: whose tests share a database: so high that no test meets them by accident. The tests
+#: of throttling set their own (tests/api/test_security.py).
+SUITE_SIGNIN_LIMITS, SUITE_ADDRESS_LIMITS = "10000/minute", "100000/minute"
+
+
 def runtime_for(url: str, clock: Clock, tmp_path: Path) -> Runtime:
-    settings = Settings(database_url=url, data_dir=tmp_path, _env_file=None)
+    settings = Settings(
+        database_url=url,
+        data_dir=tmp_path,
+        signin_limits=SUITE_SIGNIN_LIMITS,
+        address_limits=SUITE_ADDRESS_LIMITS,
+        _env_file=None,
+    )
     return bootstrap(settings, clock=clock)
 
 

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from workflow.adapters import logs
 from workflow.api import audit, deadlines, meta, people, report, streams
@@ -29,6 +33,7 @@ PROBLEM_STATUSES = {
     404: "No such work stream, user or document.",
     409: "Refused by the rules, a stale version, or changed by someone else.",
     422: "The request is not valid: `detail` and `errors` say what to fix.",
+    429: "Too many failed sign-ins or token uses: wait `Retry-After` seconds.",
 }
 DESCRIPTION = """
 The workflow engine for criminal justice joint inspections: the same use cases as the
@@ -51,7 +56,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         title="cjji-workflow",
         version="0.1.0",
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # served below, from local assets, under the usual CSP
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -73,31 +78,78 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         app.include_router(router, responses=responses)
 
     install_pages(app, runtime)
+    install_docs(app)
     app.middleware("http")(security_headers)
     app.middleware("http")(log_requests)  # outermost: its id covers everything inside
     app.openapi = lambda: problem_openapi(app)  # type: ignore[method-assign]
     return app
 
 
+#: Swagger UI's script and style sheet, shipped by the fastapi-offline package.
+DOCS_ASSETS = Path(str(resources.files("fastapi_offline") / "static"))
+DOCS_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>cjji-workflow API</title>
+<link rel="stylesheet" href="/docs-assets/swagger-ui.css">
+<link rel="icon" type="image/png" href="/docs-assets/favicon.png">
+</head>
+<body>
+<div id="swagger-ui" data-openapi-url="/openapi.json"></div>
+<script src="/docs-assets/swagger-ui-bundle.js"></script>
+<script src="/static/swagger-init.js"></script>
+</body>
+</html>
+"""
+
+
+def install_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs, from assets this server serves: nothing is fetched from
+    elsewhere at run time (a CDN would be one more party to trust, and offline the page
+    would be blank), and the page keeps the same strict CSP as the others."""
+    app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(DOCS_PAGE)
+
+
+#: What no page of ours uses: the browser refuses it to any script.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 async def security_headers(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
-    """A CSP with a per-request nonce for our one inline script, and the usual headers."""
+    """The same headers on every answer, pages, API and /docs alike: a strict CSP (a
+    per-request nonce for our one inline script), no referrer (links carry tokens), no
+    framing, a Permissions-Policy refusing what no page uses, and HSTS when the service's
+    public address is https."""
     nonce = secrets.token_urlsafe(16)
     request.state.csp_nonce = nonce
     response = await call_next(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")  # links carry tokens
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    if not request.url.path.startswith("/docs"):  # Swagger UI loads its own scripts
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
-            "img-src 'self' data:; font-src 'self'; object-src 'none'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        )
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault(
+        "Content-Security-Policy",
+        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
+        "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    )
+    rt = getattr(request.app.state, "rt", None)
+    if rt is not None and rt.settings.public_url.startswith("https://"):
+        headers.setdefault("Strict-Transport-Security", HSTS)
     if request.url.path.startswith(("/api", "/sign-in", "/decide", "/streams", "/audit")):
-        response.headers.setdefault("Cache-Control", "no-store")
+        headers.setdefault("Cache-Control", "no-store")
     return response
 
 

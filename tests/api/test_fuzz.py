@@ -1,8 +1,9 @@
 """Fuzzing the API from its own OpenAPI document with Schemathesis.
 
-Every operation gets generated requests, valid and invalid, sent as an administrator to
-the app on PostgreSQL (whose rules on text are the stricter). Checks: no 500, every
-status and body as the document says, and every 4xx is problem+json. The number of
+Every operation gets generated requests, valid and invalid, sent as an administrator and
+again as a read-only person to the app on PostgreSQL (whose rules on text are the
+stricter). Checks: no 500, every status and body as the document says, and every 4xx is
+problem+json. The number of
 examples is bounded (CJJI_FUZZ_EXAMPLES, default 15 per operation) to keep the run short.
 """
 
@@ -23,9 +24,10 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import create_engine
 
 from config.settings import Settings
-from tests.api.helpers import app_for, token_for
+from tests.api.helpers import SETUP_ENGINE, app_for, token_for
 from tests.integration.walk import create as create_stream
 from tests.integration.walk import to_signoff
+from workflow.application.commands import AddUsers
 from workflow.bootstrap import Runtime
 from workflow.server import create_app
 
@@ -39,12 +41,23 @@ CHECKS = [
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def fuzz_target(pg_rt: Runtime) -> dict[str, Any]:
-    """One work stream at joint sign-off, and an administrator's token."""
+READ_ONLY = {
+    "username": "fuzz.reader",
+    "name": "A read-only person",
+    "email": "reader@example.org",
+    "body": "HMCPSI",  # a body that takes no part in the work stream, too
+    "roles": ["read_only"],
+}
+
+
+@pytest.fixture(params=["admin", "fuzz.reader"])
+def fuzz_target(pg_rt: Runtime, request: pytest.FixtureRequest) -> dict[str, Any]:
+    """One work stream at joint sign-off, and the token of an administrator or of a
+    read-only person of a body that takes no part in it."""
     create_stream(pg_rt, "fuzz-target")
     to_signoff(pg_rt, "fuzz-target")
-    issued = token_for(pg_rt, "admin", "fuzzing")
+    pg_rt.handle(AddUsers(people=(READ_ONLY,)), SETUP_ENGINE)
+    issued = token_for(pg_rt, request.param, "fuzzing")
     return {"app": app_for(pg_rt), "token": issued.token, "token_id": issued.id}
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from config.settings import Settings
 from tests.integration.walk import BODIES, LEAD, REVIEWER, seed_people, signatory
 from tests.support.acting import send, staff
-from workflow.application import authentication
+from workflow.application import authentication, security_log
 from workflow.application.commands import (
     AddEmbargoRecipient,
     AddFactualAccuracyComment,
@@ -38,6 +38,7 @@ from workflow.application.commands import (
 from workflow.application.queries import deadlines
 from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime, bootstrap
+from workflow.domain.events import AccessRefused
 from workflow.domain.roles import Role
 from workflow.store.db import engine_for
 from workflow.store.migrate import upgrade
@@ -134,13 +135,21 @@ def tell_the_story(rt: Runtime) -> None:
     # The old script acted as an administrator named "admin" for no body.
     admin = staff("admin", None, Role.ADMINISTRATOR)
     send(rt, admin, SetPassword(username="lead.hmiprobation", password="a long passphrase 1"))
-    authentication.record_refusal(
-        rt,
-        None,
-        "the username or password is not right",
-        what="sign in",
-        attempted_username="mallory",
-    )
+    # Release 0.1.0 chained a failed sign-in as `access_refused`. Today's engine counts it in
+    # the security log instead (below); the event class still spells the same payload, so
+    # the chain written with it is the same, hash for hash.
+    with rt.uow() as uow:
+        uow.record(
+            AccessRefused(
+                actor="anonymous",
+                body=None,
+                at=rt.clock(),
+                reason="the username or password is not right",
+                what="sign in",
+                detail={"attempted_username": "mallory"},
+            )
+        )
+        uow.commit()
 
 
 CHAIN = (
@@ -173,3 +182,13 @@ def test_todays_engine_writes_the_same_chain_for_the_same_story(tmp_path: Path) 
     assert len(written) == len(expected) == 106
     for mine, theirs in zip(written, expected, strict=True):
         assert mine == theirs
+
+
+def test_a_failed_sign_in_now_goes_to_the_security_log_not_the_chain(tmp_path: Path) -> None:
+    shutil.copy(FIXTURE, tmp_path / "old.sqlite3")
+    rt = runtime(tmp_path / "old.sqlite3")
+    authentication.record_refusal(rt, None, "the username or password is not right", what="sign in")
+    assert len(chain(rt)) == 106
+    assert security_log.total(rt) == 1
+    verdict = queries.verify_audit(rt)
+    assert verdict.ok and verdict.checked == 106

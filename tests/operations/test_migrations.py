@@ -41,8 +41,15 @@ from workflow.store.migrate import (
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "schema-0007.sqlite3"
 PREVIOUS_HEADS = ("0003", "0004", "0007")
-# The tables added since the previous release (0009 operations, 0010 the witnessed log).
-NEW_TABLES = {"heartbeat", "audit_checkpoint", "audit_cosignature", "audit_body_key"}
+# The tables added since the previous release (0008 security, 0009 operations, 0010 the
+# witnessed log).
+NEW_TABLES = {
+    "security_log",
+    "heartbeat",
+    "audit_checkpoint",
+    "audit_cosignature",
+    "audit_body_key",
+}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

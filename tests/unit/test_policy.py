@@ -107,3 +107,23 @@ def test_a_change_of_participants_is_proposed_by_the_lead_and_decided_by_each_bo
     assert not is_allowed(type(decide), engine_principal(), Relation.SUPPORTING)
     with pytest.raises(NotPermitted, match="needs the signatory or deputy_signatory role"):
         authorise(decide, inspector, Relation.SUPPORTING, "x is led by HMIPROBATION")
+
+
+def test_an_api_token_never_sets_a_password_whatever_its_scopes() -> None:
+    """The one row a token may not send, even an administrator's: a stolen token must not
+    become a stolen account."""
+    assert [cmd for cmd, rule in POLICY.items() if not rule.by_token] == [c.SetPassword]
+    person = Principal(1, "ann", "Ann", "HMICFRS", frozenset({Role.ADMINISTRATOR}))
+    by_token = Principal(
+        1,
+        "ann",
+        "Ann",
+        "HMICFRS",
+        frozenset({Role.ADMINISTRATOR}),
+        token_scopes=frozenset({"admin"}),
+    )
+    command = c.SetPassword(username="ann", password="x" * 12)
+    assert is_allowed(c.SetPassword, person, Relation.SELF)
+    for relation in (Relation.SELF, Relation.OTHER):
+        with pytest.raises(NotPermitted, match="an API token cannot set a password"):
+            authorise(command, by_token, relation)

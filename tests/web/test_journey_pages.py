@@ -90,11 +90,13 @@ class Trail:
         self, answer: httpx.Response, status: int, words: str, audited: bool = True
     ) -> None:
         """A refusal: the page again, with the service's sentence in the error summary,
-        and (for a refusal by the rules or by permission) an ``access_refused`` event."""
+        and an event: ``rule_refused`` for a refusal by the rules (409), ``access_refused``
+        for one by permission (403)."""
         assert answer.status_code == status, answer.text
         summary = answer.text.split('class="govuk-error-summary"', 1)[1].split("</ul>", 1)[0]
         assert words in summary.replace("&#39;", "'"), summary
-        latest = queries.audit_log(self.rt, action="access_refused")
+        action = "rule_refused" if status == 409 else "access_refused"
+        latest = queries.audit_log(self.rt, action=action)
         if audited:
             assert latest and words in (latest[-1]["reason"] or ""), latest[-1:]
             assert latest[-1]["payload"]["what"].startswith(f"POST {PAGE}")

@@ -62,8 +62,8 @@ def list_users(
     summary="Add a user (administrators)",
 )
 def add_user(rt: Rt, who: Who, data: UserCreate) -> dict[str, Any]:
-    if data.password is not None:
-        access.hash_password(data.password)  # refuse a weak password before adding anyone
+    """The new person has no password: they get one with `cjji users passwd` (an API
+    token never sets a password)."""
     person = {
         "username": data.username,
         "name": data.name,
@@ -72,8 +72,6 @@ def add_user(rt: Rt, who: Who, data: UserCreate) -> dict[str, Any]:
         "roles": [r.value for r in data.roles],
     }
     (user,) = rt.handle(AddUsers(people=(person,)), who)
-    if data.password is not None:
-        rt.handle(SetPassword(username=user.username, password=data.password), who)
     return public(directory.get_user(rt, user.username))
 
 
@@ -85,12 +83,13 @@ def show_user(rt: Rt, who: Who, username: Username) -> dict[str, Any]:
 
 @router.patch("/users/{username}", response_model=User, summary="Change a user")
 def change_user(rt: Rt, who: Who, username: Username, data: UserChange) -> dict[str, Any]:
-    """Administrators (de)activate anyone and set passwords; you may set your own password."""
+    """Administrators (de)activate anyone. A password is never set with an API token (a
+    stolen token must not become a stolen account): the request is refused, 403."""
     directory.get_user(rt, username)
+    if data.password is not None:  # refused by the policy, before anything else changes
+        rt.handle(SetPassword(username=username, password=data.password), who)
     if data.active is not None:
         rt.handle(SetActive(username=username, active=data.active), who)
-    if data.password is not None:
-        rt.handle(SetPassword(username=username, password=data.password), who)
     return public(directory.get_user(rt, username))
 
 
@@ -107,10 +106,13 @@ def list_tokens(rt: Rt, who: Who) -> list[dict[str, Any]]:
     summary="Create an API token",
 )
 def create_token(rt: Rt, who: Who, data: TokenCreate) -> access.IssuedToken:
-    """A token for yourself (administrators: for anyone). It is shown once."""
+    """A token for yourself (administrators: for anyone). It is shown once. Its scopes are
+    no wider than its holder's roles, nor than the token that asks for it; it ends
+    (default: in 90 days), no later than the token that asks for it."""
     username = data.username or who.username
+    scopes = tuple(s.value for s in data.scopes) if data.scopes else None
     issued: access.IssuedToken = rt.handle(
-        CreateToken(username=username, label=data.label, days=data.days), who
+        CreateToken(username=username, label=data.label, days=data.days, scopes=scopes), who
     )
     return issued
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from workflow.application.scopes import Scope
 from workflow.domain.joint_decisions import Decision, DocumentKind
 from workflow.domain.participants import ProposalDecision, ProposalOutcome
 from workflow.domain.roles import Role
@@ -319,12 +320,15 @@ class UserCreate(Model):
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s\x00]+@[^@\s\x00]+$", max_length=254)]
     body: ShortText
     roles: list[Role] = Field(min_length=1)
-    password: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=200)] | None = None
 
 
 class UserChange(Model):
     active: bool | None = None
-    password: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=200)] | None = None
+    password: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=200)] | None = Field(
+        None,
+        description="Refused with an API token (403): a password is set with "
+        "`cjji users passwd` (your own: with the current one), never with a token.",
+    )
 
 
 class Me(User):
@@ -335,8 +339,15 @@ class Me(User):
 
 class TokenCreate(Model):
     label: Name
-    days: int | None = Field(None, ge=1, le=3650, description="Lifetime; none: until revoked.")
+    days: int | None = Field(None, ge=1, le=3650, description="Lifetime; default 90 days.")
     username: Username | None = Field(None, description="Administrators: for someone else.")
+    scopes: list[Scope] | None = Field(
+        None,
+        min_length=1,
+        max_length=4,
+        description="read, act, decide, admin; default: all the person's roles allow. "
+        "Never wider than their roles, nor than the token that asks.",
+    )
 
 
 class TokenCreated(BaseModel):
@@ -346,6 +357,7 @@ class TokenCreated(BaseModel):
     prefix: str
     username: str
     expires_at: datetime | None
+    scopes: str
 
 
 class TokenInfo(BaseModel):
@@ -353,8 +365,10 @@ class TokenInfo(BaseModel):
     username: str
     label: str
     prefix: str
+    scopes: str
     created_at: datetime
     expires_at: datetime | None
+    last_used_at: datetime | None
     revoked_at: datetime | None
 
 

@@ -33,6 +33,7 @@ from workflow.api.schemas import (
     TransitionRequest,
 )
 from workflow.application import authentication as access
+from workflow.application import visibility
 from workflow.application.commands import (
     CreateWorkStream,
     EditWorkStream,
@@ -104,7 +105,7 @@ def create_stream(rt: Rt, who: Who, data: StreamCreate, response: Response) -> d
 @router.get("/{key}", response_model=StreamDetail, summary="Show one")
 def show_stream(rt: Rt, who: Who, key: Key) -> dict[str, Any]:
     """Its data, its state, what blocks each move, and the decisions awaited."""
-    return queries.show_stream(rt, key)
+    return visibility.stream_for(rt, who, queries.show_stream(rt, key))
 
 
 @router.patch("/{key}", response_model=StreamDetail, summary="Edit")
@@ -185,7 +186,8 @@ def decide_participants(
 def list_documents(rt: Rt, who: Who, key: Key) -> list[dict[str, Any]]:
     """Every version of the terms of reference and the report, with each body's decisions,
     and for each its file: name, media type, size and where to download it."""
-    documents_: list[dict[str, Any]] = progress.stream_record(rt, key)["documents"]
+    record = visibility.stream_for(rt, who, progress.stream_record(rt, key))
+    documents_: list[dict[str, Any]] = record["documents"]
     for doc in documents_:
         for v in doc["versions"]:
             v["download"] = f"{router.prefix}/{key}/documents/{doc['kind']}/{v['version']}"
@@ -253,6 +255,7 @@ def download(
 ) -> RawResponse:
     """One registered version as the file it was uploaded as: the same bytes, of the media
     type read from them when registered, its SHA-256 (the version) in ``X-Content-SHA256``."""
+    visibility.check_document(rt, who, key, kind.value, version)
     file = progress.document_file(rt, key, kind.value, version)
     return RawResponse(
         file["content"],
@@ -326,8 +329,9 @@ def signoff_link(rt: Rt, who: Who, key: Key, data: SignoffLinkRequest) -> dict[s
 def events(
     rt: Rt, who: Who, key: Key, limit: Annotated[int, Query(ge=1, le=10_000)] = 500
 ) -> list[dict[str, Any]]:
-    """The work stream's events, oldest first."""
-    return queries.audit_log(rt, key, limit=limit)
+    """The work stream's events, oldest first: others' refusals only for administrators,
+    notification addresses only for the participating bodies and administrators."""
+    return visibility.stream_events(rt, who, key, queries.audit_log(rt, key, limit=limit))
 
 
 @router.get(

@@ -6,7 +6,10 @@ version). Every one of those secrets is random or signed, and only hashes are st
 
 What a person may then do is decided by the policy table
 (:mod:`workflow.application.policy`), which the message bus consults for every command.
-Every refused attempt is written to the audit trail.
+A signed-in person's refused attempt is written to the audit trail; a refusal of someone
+not signed in (a wrong password, an unknown token, a form without its CSRF token) to the
+security log (:mod:`workflow.application.security_log`), counted per source and window.
+Failed sign-ins and token failures are throttled (:mod:`workflow.application.throttle`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -27,15 +30,20 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from workflow.adapters.password_policy import MIN_LENGTH, weakness
 from workflow.adapters.passwords import password_hasher
+from workflow.application import scopes as token_scopes
+from workflow.application import security_log
 from workflow.application.commands import RecordDecision
 from workflow.application.inputs import choice
 from workflow.application.principal import Actor, Principal
 from workflow.application.queries.people import find_user, principal_of
 from workflow.application.queries.streams import load_readonly
 from workflow.application.runtime import Runtime
+from workflow.application.throttle import Throttled as Throttled
+from workflow.application.throttle import throttle
 from workflow.domain.errors import InvalidInput, NotFound, NotPermitted, WorkflowError
-from workflow.domain.events import AccessRefused
+from workflow.domain.events import AccessRefused, RuleRefused
 from workflow.domain.joint_decisions import DocumentKind
 from workflow.domain.roles import DECIDERS
 from workflow.store.audit import as_utc
@@ -43,9 +51,13 @@ from workflow.store.auth_tables import ApiTokenRow, SignoffLinkUseRow, WebSessio
 from workflow.store.tables import UserRow
 
 SESSION_LIFETIME = timedelta(hours=12)
+#: A session's last use is written at most this often (not on every page).
+SESSION_TOUCH = timedelta(minutes=1)
 LINK_LIFETIME = timedelta(days=14)
 TOKEN_PREFIX = "cjji_"  # noqa: S105 - a prefix, not a secret
-MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_LENGTH = MIN_LENGTH
+#: The task that mails an account's owner that it has been locked.
+ACCOUNT_LOCKED = "cjji.account_locked"
 #: The demonstration password, set only by `cjji run --demo` outside production.
 DEMO_PASSWORD = "cjji-demo-2021"  # noqa: S105 - a documented demo value, refused in production
 
@@ -77,6 +89,7 @@ class IssuedToken:
     prefix: str
     username: str
     expires_at: datetime | None
+    scopes: str = token_scopes.ALL
 
 
 # -- questions for what is read or shown -------------------------------------------------
@@ -116,12 +129,17 @@ def require_self_or_admin(who: Principal, username: str, what: str) -> None:
 
 
 # -- passwords -------------------------------------------------------------------------
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters"
-        )
+def hash_password(password: str, username: str = "") -> str:
+    """The hash of an acceptable password (long enough, not on the deny-list)."""
+    problem = weakness(password, username)
+    if problem:
+        raise InvalidInput(problem)
     return _hasher().hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    """Whether ``password`` matches the hash ``stored`` (False when there is none)."""
+    return _verify(stored, password)
 
 
 def demo_password_hash() -> str:
@@ -141,22 +159,40 @@ def _verify(stored: str | None, password: str) -> bool:
         return False
 
 
-def sign_in(rt: Runtime, username: str, password: str) -> Principal:
-    """The person whose password this is; a failed attempt is audited and says nothing
-    about which of the two was wrong."""
+def sign_in(rt: Runtime, username: str, password: str, source: str | None = None) -> Principal:
+    """The person whose password this is. A failed attempt is counted against the account
+    and the address (``source``), logged, and says nothing about which of the two was
+    wrong; once the account's last tier is used up it is locked and its owner is told.
+    While a tier is used up every attempt is refused with :class:`Throttled`."""
+    name = username.strip()[:80]
+    limits = throttle(rt)
+    limits.check(name, source or security_log.UNKNOWN_SOURCE)
     with rt.read() as session:
-        user = find_user(session, username.strip())
+        user = find_user(session, name)
         ok = _verify(user.password_hash if user else None, password)
         if ok and user is not None and user.active:
             return principal_of(user)
-    record_refusal(
-        rt,
-        None,
-        "the username or password is not right",
-        what="sign in",
-        attempted_username=username.strip()[:80],
-    )
+    security_log.record(rt, source, "sign-in", f"sign in as {name!r}: wrong username or password")
+    if limits.failed(name, source or security_log.UNKNOWN_SOURCE) and user is not None:
+        _tell_owner_of_lockout(rt, name, limits.lock_ends(name), source)
     raise Unauthenticated("the username or password is not right: check them and try again")
+
+
+def _tell_owner_of_lockout(rt: Runtime, username: str, seconds: int, source: str | None) -> None:
+    """Mail the owner that their account is locked (through the outbox and the worker)."""
+    until = as_utc(rt.clock()) + timedelta(seconds=seconds)
+    with rt.uow() as uow:
+        uow.enqueue(
+            ACCOUNT_LOCKED,
+            {
+                "username": username,
+                "until": until.isoformat(timespec="minutes"),
+                "source": source or security_log.UNKNOWN_SOURCE,
+            },
+            None,
+        )
+        rows = uow.commit()
+    rt.publish(rows)
 
 
 # -- browser sessions ------------------------------------------------------------------
@@ -175,18 +211,32 @@ def start_session(rt: Runtime, who: Principal) -> str:
                 user_id=who.user_id,
                 created_at=now,
                 expires_at=now + SESSION_LIFETIME,
+                last_seen_at=now,
             )
         )
         session.commit()
     return secret
 
 
+def idle_limit(rt: Runtime) -> timedelta:
+    return timedelta(minutes=rt.settings.session_idle_minutes)
+
+
 def session_principal(rt: Runtime, secret: str) -> Principal:
-    with rt.read() as session:
+    """The session's person; a session past its lifetime, or idle longer than
+    ``CJJI_SESSION_IDLE_MINUTES``, has ended. Each use (at most once a minute) is kept."""
+    now = as_utc(rt.clock())
+    with rt.sessions() as session:
         row = session.get(WebSessionRow, digest(secret))
-        if row is None or as_utc(row.expires_at) <= as_utc(rt.clock()):
+        seen = as_utc(row.last_seen_at or row.created_at) if row is not None else now
+        if row is None or as_utc(row.expires_at) <= now or now - seen >= idle_limit(rt):
             raise Unauthenticated("your session has ended: sign in again")
-        return _active_principal(session, row.user_id)
+        who = _active_principal(session, row.user_id)
+        if now - seen >= SESSION_TOUCH:
+            row.last_seen_at = now
+            session.add(row)
+            session.commit()
+        return who
 
 
 def end_session(rt: Runtime, secret: str) -> None:
@@ -212,8 +262,22 @@ def check_csrf(rt: Runtime, binding: str | None, token: str | None) -> None:
 
 
 # -- API tokens -----------------------------------------------------------------------
-def token_principal(rt: Runtime, token: str) -> Principal:
-    with rt.read() as session:
+def token_principal(rt: Runtime, token: str, source: str | None = None) -> Principal:
+    """The person a token signs in, narrowed to the token's scopes. Failures are counted
+    against the address (``source``) and logged in the security log, not the chain."""
+    address = source or security_log.UNKNOWN_SOURCE
+    limits = throttle(rt)
+    limits.check(None, address)
+    try:
+        return _token_principal(rt, token)
+    except Unauthenticated as error:
+        security_log.record(rt, source, "token", str(error))
+        limits.failed(None, address)
+        raise
+
+
+def _token_principal(rt: Runtime, token: str) -> Principal:
+    with rt.sessions() as session:
         row = session.exec(
             select(ApiTokenRow).where(col(ApiTokenRow.token_hash) == digest(token))
         ).first()
@@ -222,7 +286,18 @@ def token_principal(rt: Runtime, token: str) -> Principal:
             raise Unauthenticated("the API token is not known or was revoked: create a new one")
         if row.expires_at is not None and as_utc(row.expires_at) <= now:
             raise Unauthenticated("the API token has expired: create a new one")
-        return _active_principal(session, row.user_id)
+        person = _active_principal(session, row.user_id)
+        if row.last_used_at is None or now - as_utc(row.last_used_at) >= SESSION_TOUCH:
+            row.last_used_at = now
+            session.add(row)
+            session.commit()
+        granted = frozenset(row.scopes.split())
+        return replace(
+            person,
+            roles=token_scopes.narrow(person.roles, granted),
+            token_scopes=granted,
+            token_expires_at=as_utc(row.expires_at) if row.expires_at else None,
+        )
 
 
 def may_scrape(rt: Runtime, token: str | None) -> bool:
@@ -394,17 +469,26 @@ def record_refusal(
     *,
     what: str,
     stream_key: str | None = None,
+    source: str | None = None,
+    by_rule: bool = False,
     **details: Any,
 ) -> None:
-    """Write a refused attempt to the audit trail (its own transaction: the attempt's
-    transaction was rolled back)."""
+    """Write a refused attempt down, in its own transaction (the attempt's was rolled
+    back): a signed-in person's on the audit trail (``rule_refused`` when the rules
+    refused, ``access_refused`` when permission did); anyone else's in the security log,
+    counted per ``source`` and window."""
+    kind = str(details.pop("kind", "request"))
+    if who is None:
+        security_log.record(rt, source, kind, f"{what}: {reason}")
+        return
     stream_ref = _existing_ref(rt, stream_key)
     detail: dict[str, Any] = {k: v for k, v in details.items() if v}
     if stream_key and stream_ref is None:
         detail["stream"] = stream_key[:120]
+    event = RuleRefused if by_rule else AccessRefused
     with rt.uow() as uow:
         uow.record(
-            AccessRefused(
+            event(
                 actor=who.username if who else "anonymous",
                 body=who.body if who else None,
                 at=rt.clock(),

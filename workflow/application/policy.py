@@ -84,10 +84,13 @@ NONE = frozenset({Relation.NONE})
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """``allowed`` maps a role (or ``engine``) to the relations in which it may act."""
+    """``allowed`` maps a role (or ``engine``) to the relations in which it may act;
+    ``by_token``: whether an API token may send it at all (a token signed in with its
+    scopes, which have already narrowed the roles it is read with)."""
 
     what: str
     allowed: Mapping[str, frozenset[Relation]]
+    by_token: bool = True
 
 
 Grant = dict[str, frozenset[Relation]]
@@ -168,8 +171,12 @@ POLICY: dict[type[Command], Rule] = {
     AddUsers: Rule("add people", _grant([Role.ADMINISTRATOR, ENGINE], NONE)),
     LoadPeople: Rule("load people from a file", _grant([Role.ADMINISTRATOR, ENGINE], NONE)),
     SetActive: Rule("activate or deactivate a person", _grant([Role.ADMINISTRATOR], OTHER)),
+    # A password is changed signed in (with the current one) or by an administrator,
+    # never with a token: a stolen token must not become a stolen account.
     SetPassword: Rule(
-        "set a password", _either(_grant(Role, SELF), _grant([Role.ADMINISTRATOR], ANYONE))
+        "set a password",
+        _either(_grant(Role, SELF), _grant([Role.ADMINISTRATOR], ANYONE)),
+        by_token=False,
     ),
     SetDemoPasswords: Rule("set the demonstration passwords", _grant([ENGINE], NONE)),
     CreateToken: Rule(
@@ -196,7 +203,7 @@ def roles_of(who: Principal) -> frozenset[str]:
 
 def is_allowed(command: type[Command], who: Principal, relation: Relation) -> bool:
     rule = POLICY.get(command)
-    if rule is None:
+    if rule is None or (who.via_token and not rule.by_token):
         return False
     return any(relation in rule.allowed.get(role, frozenset()) for role in roles_of(who))
 
@@ -212,6 +219,8 @@ def authorise(command: Command, who: Principal, relation: Relation, about: str =
         raise NotPermitted(f"{type(command).__name__} is in no row of the policy: nobody may")
     if is_allowed(type(command), who, relation):
         return
+    if who.via_token and not rule.by_token:
+        raise NotPermitted(f"an API token cannot {rule.what}: sign in to the web pages to do it")
     if who.read_only:
         raise NotPermitted(f"{who.username} has read-only access and cannot {rule.what}")
     held = roles_of(who)

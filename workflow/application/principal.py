@@ -4,6 +4,7 @@ them (an :class:`Actor`), or the engine itself."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from workflow.domain.bodies import BodyRegistry
 from workflow.domain.errors import InvalidInput
@@ -45,6 +46,15 @@ class Principal:
     body: str | None
     roles: frozenset[Role]
     engine: bool = False
+    #: Set when an API token signed them in: the token's scopes (the roles above are
+    #: already narrowed to them) and when it ends. A token cannot change a password or
+    #: mint a token wider or longer-lived than itself.
+    token_scopes: frozenset[str] | None = None
+    token_expires_at: datetime | None = None
+
+    @property
+    def via_token(self) -> bool:
+        return self.token_scopes is not None
 
     @property
     def actor(self) -> Actor:

@@ -30,19 +30,28 @@ def tokens_create(
     username: Annotated[str, typer.Argument(help="The user the token acts as.")],
     label: Annotated[str, typer.Option(help="What uses it, e.g. 'nightly report'.")],
     days: Annotated[
-        int | None, typer.Option(min=1, max=3650, help="Lifetime in days; default: until revoked.")
+        int | None, typer.Option(min=1, max=3650, help="Lifetime in days; default: 90.")
+    ] = None,
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="read, act, decide or admin; repeat for more. Default: all the user's roles allow."
+        ),
     ] = None,
     actor: Actor = "",
     as_json: JsonFlag = False,
 ) -> None:
     """Create an API token and print it once (only its hash is kept)."""
-    command = CreateToken(username=username, label=label, days=days)
+    command = CreateToken(
+        username=username, label=label, days=days, scopes=tuple(scope) if scope else None
+    )
     issued = runtime().handle(command, cli_principal(actor))
     data = {
         "id": issued.id,
         "token": issued.token,
         "username": issued.username,
         "label": issued.label,
+        "scopes": issued.scopes,
         "expires_at": issued.expires_at.isoformat() if issued.expires_at else None,
     }
 
@@ -61,7 +70,8 @@ def tokens_list(
     username: Annotated[str | None, typer.Argument(help="Only this user's.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Every token (never the secret itself): who, what for, and whether revoked."""
+    """Every token (never the secret itself): who, what for, its scopes, when it ends,
+    when it was last used, and whether revoked."""
     rows = directory.list_tokens(runtime(), username)
     data = [
         {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows
@@ -71,15 +81,16 @@ def tokens_list(
         data,
         lambda: table(
             f"{len(rows)} token(s)",
-            ["id", "user", "label", "starts with", "created", "expires", "revoked"],
+            ["id", "user", "label", "starts with", "scopes", "expires", "last used", "revoked"],
             [
                 (
                     r["id"],
                     r["username"],
                     r["label"],
                     r["prefix"] + "…",
-                    str(r["created_at"])[:16],
+                    r["scopes"],
                     str(r["expires_at"] or "never")[:16],
+                    str(r["last_used_at"] or "")[:16],
                     str(r["revoked_at"] or "")[:16],
                 )
                 for r in rows
@@ -109,13 +120,23 @@ def passwd(
 ) -> None:
     """Set a person's password for the web pages (asked for twice, never echoed)."""
     who = cli_principal(actor)  # before the password is asked for: who may set it
+    # Changing one's own password needs the current one (administrators' too are asked
+    # nothing more); with --password-stdin it is the first line, the new one the second.
+    current = None
+    if who.username == username and not who.is_admin:
+        current = (
+            sys.stdin.readline().rstrip("\r\n")
+            if password_stdin
+            else getpass.getpass("Current password: ")
+        )
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = getpass.getpass(f"New password for {username}: ")
         if getpass.getpass("Again: ") != password:
             raise InvalidInput("the two passwords differ: nothing was changed")
-    runtime().handle(SetPassword(username=username, password=password), who)
+    command = SetPassword(username=username, password=password, current_password=current)
+    runtime().handle(command, who)
     output(as_json, {"username": username, "password": "set"}, lambda: say("password set"))
 
 

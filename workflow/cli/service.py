@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from config.settings import get_settings
+from config.settings import PLACEHOLDER_SECRET, ensure_secret_key, get_settings
 from workflow.cli.output import JsonFlag, output, runtime, say
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
@@ -85,6 +85,12 @@ def run(
     from workflow.application.principal import engine_principal
     from workflow.cli import access, admin, streams, users
 
+    # A random key of this instance's own, made on the first run and kept (mode 0600):
+    # the links and forms it signs are never signed with the published placeholder.
+    if get_settings().secret_key.get_secret_value() == PLACEHOLDER_SECRET:
+        ensure_secret_key(get_settings().data_dir)
+        get_settings.cache_clear()
+        runtime.cache_clear()
     admin.db_upgrade(as_json=False)
     # The set-up is the engine's own doing: it acts as its engine principal.
     who = engine_principal("cjji run")

@@ -34,6 +34,7 @@ class Action(StrEnum):
     REMINDER_SENT = "reminder_sent"
     MILESTONE_RECORDED = "milestone_recorded"
     ACCESS_REFUSED = "access_refused"
+    RULE_REFUSED = "rule_refused"
     USER_CHANGED = "user_changed"
     NOTIFICATION_SKIPPED = "notification_skipped"
     FACTUAL_ACCURACY_CHANGED = "factual_accuracy_changed"
@@ -405,7 +406,9 @@ class WitnessKeyRegistered(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AccessRefused(Event):
-    """An attempt refused; ``what`` was tried, ``detail`` says on what."""
+    """A signed-in person's attempt refused for want of permission; ``what`` was tried,
+    ``detail`` says on what. (Trails written before 0.2 also hold rule refusals and
+    refusals of people not signed in under this action: they still verify and replay.)"""
 
     action: ClassVar[Action] = Action.ACCESS_REFUSED
     what: str
@@ -414,6 +417,14 @@ class AccessRefused(Event):
     @property
     def payload(self) -> dict[str, Any]:
         return {"what": self.what, **self.detail}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleRefused(AccessRefused):
+    """A permitted person's attempt the rules refused (a move whose conditions are
+    unmet, a decision on an old version): not a question of access."""
+
+    action: ClassVar[Action] = Action.RULE_REFUSED
 
 
 __all__ = [
@@ -436,6 +447,7 @@ __all__ = [
     "RecommendationChanged",
     "ReminderSent",
     "ReminderSkipped",
+    "RuleRefused",
     "SignoffRequested",
     "Transitioned",
     "UserAdded",

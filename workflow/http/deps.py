@@ -34,21 +34,32 @@ def principal(
     rt: Rt,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
 ) -> Principal:
-    """The person the bearer token belongs to; 401 without a valid one."""
+    """The person the bearer token belongs to (narrowed to its scopes); 401 without a
+    valid one. A request without one, or with a bad one, is counted in the security log
+    for its address and throttled (429), never written to the audit chain."""
+    source = client_address(request)
     if credentials is None:
+        access.record_refusal(
+            rt,
+            None,
+            "no API token",
+            what=f"{request.method} {request.url.path}",
+            source=source,
+            kind="token",
+        )
         raise Unauthenticated(
             "send an API token as 'Authorization: Bearer TOKEN' "
             "(`cjji tokens create USERNAME --label WHAT` prints one)"
         )
-    try:
-        who = access.token_principal(rt, credentials.credentials)
-    except Unauthenticated as error:
-        access.record_refusal(
-            rt, None, str(error), what=f"{request.method} {request.url.path}", credential="token"
-        )
-        raise
+    who = access.token_principal(rt, credentials.credentials, source)
     request.state.principal = who
     return who
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address, as the server saw it (behind a proxy: uvicorn's
+    ``--proxy-headers`` puts the forwarded one here)."""
+    return request.client.host if request.client else None
 
 
 Who = Annotated[Principal, Depends(principal)]

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from workflow.application import authentication as access
-from workflow.application.authentication import Unauthenticated
+from workflow.application.authentication import Throttled, Unauthenticated
 from workflow.bootstrap import Runtime
 from workflow.domain.errors import (
     Conflict,
@@ -36,6 +36,7 @@ PROBLEM_JSON = "application/problem+json"
 #: (error class, status, slug, title), most specific first.
 KINDS: tuple[tuple[type[WorkflowError], int, str, str], ...] = (
     (Unauthenticated, 401, "unauthenticated", "Sign-in needed"),
+    (Throttled, 429, "too-many-attempts", "Too many failed attempts"),
     (NotFound, 404, "not-found", "Not found"),
     (NotPermitted, 403, "not-permitted", "Not permitted"),
     (TransitionRefused, 409, "transition-refused", "Move refused"),
@@ -56,6 +57,7 @@ HTTP_TITLES = {
     413: "Too large",
     415: "Unsupported media type",
     422: "Invalid input",
+    429: "Too many failed attempts",
     500: "Internal error",
 }
 
@@ -91,7 +93,9 @@ def problem(
 
 
 def audit_if_refused(rt: Runtime, request: Request, error: WorkflowError) -> None:
-    """Refusals by permission or by the rules are audited; bad input and 404s are not."""
+    """Refusals by permission or by the rules are written down; bad input and 404s are
+    not. A signed-in person's go on the audit trail (``access_refused`` or
+    ``rule_refused``); anyone else's (a form without its CSRF token) to the security log."""
     if not isinstance(error, Refused):
         return
     try:
@@ -101,6 +105,9 @@ def audit_if_refused(rt: Runtime, request: Request, error: WorkflowError) -> Non
             str(error),
             what=f"{request.method} {request.url.path}",
             stream_key=request.path_params.get("key"),
+            source=request.client.host if request.client else None,
+            by_rule=not isinstance(error, NotPermitted),
+            kind="form",
         )
     except WorkflowError:  # the audit must not turn a clear refusal into a 500
         log.exception("could not audit a refusal")
@@ -115,6 +122,8 @@ def install(app: FastAPI, rt: Runtime) -> None:
         await run_in_threadpool(audit_if_refused, rt, request, error)
         status, slug, title = classify(error)
         headers = {"WWW-Authenticate": 'Bearer realm="cjji"'} if status == 401 else None
+        if isinstance(error, Throttled):
+            headers = {"Retry-After": str(error.retry_after)}
         return _answer(request, status, str(error), slug=slug, title=title, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -28,6 +28,8 @@ TEMPLATE_NAMES = (
     "published",
     "embargoed_copy",
 )
+#: The templates about a person's account, not a work stream.
+ACCOUNT_TEMPLATE_NAMES = ("account_locked",)
 SUBJECT_PREFIX = "Subject:"
 
 

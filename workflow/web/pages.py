@@ -15,7 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from workflow.adapters import document_files, spreadsheet
 from workflow.application import authentication as access
-from workflow.application.authentication import Unauthenticated
+from workflow.application import visibility
+from workflow.application.authentication import Throttled, Unauthenticated
 from workflow.application.commands import RecordDecision
 from workflow.application.queries import changes, progress, witness
 from workflow.application.queries import report as report_queries
@@ -24,7 +25,7 @@ from workflow.domain.errors import InvalidInput, WorkflowError
 from workflow.domain.events import Action
 from workflow.domain.joint_decisions import DocumentKind
 from workflow.domain.stages import Stage
-from workflow.http.deps import Rt, VersionHash
+from workflow.http.deps import Rt, VersionHash, client_address
 from workflow.http.errors import audit_if_refused, classify
 from workflow.store.audit import as_utc
 from workflow.web import charts
@@ -83,9 +84,10 @@ def sign_in(
 ) -> Response:
     check_form(request, rt, csrf_token)
     try:
-        who = access.sign_in(rt, username, password)
-    except Unauthenticated as error:
+        who = access.sign_in(rt, username, password, client_address(request))
+    except (Unauthenticated, Throttled) as error:
         form_binding(request, rt)
+        throttled = isinstance(error, Throttled)
         page = render(
             request,
             "sign_in.html",
@@ -95,8 +97,10 @@ def sign_in(
                 "username": username,
                 "errors": [{"text": str(error), "href": "#username"}],
             },
-            status_code=401,
+            status_code=429 if throttled else 401,
         )
+        if isinstance(error, Throttled):
+            page.headers["Retry-After"] = str(error.retry_after)
         return finish(request, rt, page)
     response = _see_other(_safe_next(next))
     set_session(rt, response, access.start_session(rt, who))
@@ -245,6 +249,7 @@ def document(
 ) -> Response:
     """A readable preview: the text of the version (the paragraphs of a .docx or an .odt,
     the text of a PDF)."""
+    visibility.check_document(rt, who, ref, kind.value, version)
     preview = progress.document_preview(rt, ref, kind.value, version)
     # Served as plain text, never as HTML: a document's content cannot run in the page.
     return Response(
@@ -267,6 +272,7 @@ def document_download(
     version: VersionHash,
 ) -> Response:
     """The exact bytes registered as this version, as the file they came in."""
+    visibility.check_document(rt, who, ref, kind.value, version)
     return _file_response(progress.document_file(rt, ref, kind.value, version), "attachment")
 
 
@@ -295,6 +301,7 @@ def document_pdf(
 ) -> Response:
     """A PDF version itself, shown by the browser (inline) rather than saved; the other
     types have their text preview and their download."""
+    visibility.check_document(rt, who, ref, kind.value, version)
     file = progress.document_file(rt, ref, kind.value, version)
     if file["media_type"] != document_files.PDF:
         raise InvalidInput(

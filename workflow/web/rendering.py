@@ -76,6 +76,8 @@ def describe(event: dict[str, Any]) -> str:
         return f"Sent '{p.get('subject', '')}' to {p.get('username') or p.get('to', '')}"
     if action == "access_refused":
         return f"Refused ({p.get('what', '')}){reason}"
+    if action == "rule_refused":
+        return f"Refused by the rules ({p.get('what', '')}){reason}"
     if action == "deadline_changed":
         rule = str(p.get("rule", "")).replace("_", " ")
         owing = f" ({p['owing_body']})" if p.get("owing_body") else ""

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from workflow.application import visibility
 from workflow.application.commands import FireTrigger
 from workflow.application.handlers import documents
 from workflow.application.policy import is_allowed
@@ -205,9 +206,10 @@ def stream_page(
     failed: Failed = NOTHING_FAILED,
     status_code: int = 200,
 ) -> HTMLResponse:
-    record = progress.stream_record(rt, key)
     with rt.read() as session:
         _, ws = queries.load_readonly(session, key)
+    # What this person may see of it (docs/api.md, "Who sees what").
+    record = visibility.stream_for(rt, who, progress.stream_record(rt, key))
     visited = {e["to"] for e in record["events"] if e["to"]}
     decide = awaited_item(record, who.body or "") if who.is_decider else None
     if decide:
@@ -230,7 +232,9 @@ def stream_page(
             "moves": _moves(rt, ws, record, who),
             "team_candidates": _team_candidates(rt, ws) if offers["fieldwork_team"] else [],
             "approved": record["report"] if ws.state is Stage.PUBLICATION else None,
-            "embargo": report_queries.embargo_deliveries(rt, record["ref"]),
+            "embargo": report_queries.embargo_deliveries(rt, record["ref"])
+            if visibility.insider(who, ws)
+            else None,
             "uk_time": uk_time,
             **CHOICES,
         },

@@ -29,8 +29,12 @@ class LoadPeople(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SetPassword(Command):
+    """A new password; changing one's own needs the current one (administrators may set
+    anyone's without it). No API token may send it."""
+
     username: str
     password: str
+    current_password: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,9 +52,13 @@ class SetActive(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CreateToken(Command):
+    """``scopes``: read, act, decide, admin (default: all the person's roles allow);
+    ``days``: its lifetime (default ``CJJI_TOKEN_DAYS``, 90)."""
+
     username: str
     label: str
     days: int | None = None
+    scopes: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

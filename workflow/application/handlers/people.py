@@ -15,11 +15,13 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from workflow.adapters.yaml_files import YAMLError, load_yaml
+from workflow.application import scopes
 from workflow.application.authentication import (
     IssuedToken,
     demo_password_hash,
     hash_password,
     new_token,
+    verify_password,
 )
 from workflow.application.commands import (
     AddUsers,
@@ -32,7 +34,7 @@ from workflow.application.commands import (
 )
 from workflow.application.context import Context
 from workflow.application.inputs import check_text, choice
-from workflow.application.queries.people import find_user, user_named
+from workflow.application.queries.people import find_user, principal_of, user_named
 from workflow.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from workflow.domain.events import UserAdded, UserChanged
 from workflow.domain.roles import Role
@@ -155,9 +157,16 @@ def _end_sessions(session: Session, user: UserRow) -> None:
 
 
 def set_password(cmd: SetPassword, ctx: Context) -> None:
-    """Give a person a new password; every session they had ends."""
-    digest = hash_password(cmd.password)
+    """Give a person a new password; every session they had ends. A person changing
+    their own needs their current one: a session or terminal left open is not enough."""
     user = user_named(ctx.uow.session, cmd.username)
+    own = ctx.who.username == user.username and not ctx.who.is_admin and not ctx.who.engine
+    if own and not verify_password(user.password_hash, cmd.current_password or ""):
+        raise NotPermitted(
+            "give your current password to change it (an administrator can set a new "
+            "one if you have forgotten it)"
+        )
+    digest = hash_password(cmd.password, user.username)
     user.password_hash = digest
     ctx.uow.session.add(user)
     _end_sessions(ctx.uow.session, user)
@@ -193,30 +202,56 @@ def set_active(cmd: SetActive, ctx: Context) -> UserRow:
 
 
 def create_token(cmd: CreateToken, ctx: Context) -> IssuedToken:
+    """A token with scopes no wider than its holder's roles, that ends; one minted with a
+    token lives no longer than that token and, for its own holder, is no wider."""
     label = cmd.label.strip()
     if not label or len(label) > 120:
         raise InvalidInput("give the token a label of 1-120 characters saying what uses it")
-    if cmd.days is not None and not 1 <= cmd.days <= 3650:
-        raise InvalidInput("a token lasts between 1 and 3650 days (or without end)")
+    days = cmd.days if cmd.days is not None else ctx.settings.token_days
+    if not 1 <= days <= 3650:
+        raise InvalidInput("a token lasts between 1 and 3650 days")
     user = user_named(ctx.uow.session, cmd.username)
     if not user.active:
         raise NotPermitted(f"{cmd.username} is deactivated: activate them before issuing a token")
     assert user.id is not None
-    token, token_hash, prefix = new_token()
+    holder = scopes.scopes_of_roles(principal_of(user).roles)
+    wanted = scopes.parse(cmd.scopes) if cmd.scopes else holder
+    if not wanted <= holder:
+        raise NotPermitted(
+            f"a token for {user.username} cannot have the scope "
+            f"{scopes.spelled(wanted - holder)}: their roles allow {scopes.spelled(holder)}"
+        )
     now = as_utc(ctx.clock())
+    expires = now + timedelta(days=days)
+    if ctx.who.via_token:
+        # For oneself, no wider than the token that asks; for someone else, an
+        # administrator's token (the policy saw to that) within that person's roles.
+        minting = ctx.who.token_scopes or frozenset()
+        if user.username == ctx.who.username and not wanted <= minting:
+            raise NotPermitted(
+                "a token cannot make a token wider than itself: this one has "
+                f"{scopes.spelled(minting)}, asked for {scopes.spelled(wanted)}"
+            )
+        if ctx.who.token_expires_at is not None and expires > ctx.who.token_expires_at:
+            raise NotPermitted(
+                "a token cannot make a token that outlives itself: this one ends "
+                f"{ctx.who.token_expires_at:%Y-%m-%d %H:%M} UTC; ask for fewer days"
+            )
+    token, token_hash, prefix = new_token()
     row = ApiTokenRow(
         user_id=user.id,
         label=label,
         token_hash=token_hash,
         prefix=prefix,
         created_at=now,
-        expires_at=now + timedelta(days=cmd.days) if cmd.days else None,
+        expires_at=expires,
+        scopes=scopes.spelled(wanted),
     )
     ctx.uow.session.add(row)
-    ctx.uow.record(_user_event(ctx, user, change=f"API token {row.prefix}… issued"))
+    ctx.uow.record(_user_event(ctx, user, change=f"API token {row.prefix}… issued ({row.scopes})"))
     ctx.uow.session.flush()
     assert row.id is not None
-    return IssuedToken(token, row.id, label, row.prefix, cmd.username, row.expires_at)
+    return IssuedToken(token, row.id, label, row.prefix, cmd.username, row.expires_at, row.scopes)
 
 
 def revoke_token(cmd: RevokeToken, ctx: Context) -> None:

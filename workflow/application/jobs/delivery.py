@@ -19,13 +19,14 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from workflow.adapters import logs
+from workflow.application.authentication import ACCOUNT_LOCKED
 from workflow.application.handlers.reactions import NOTIFY_TEAM, REQUEST_DECISION
 from workflow.application.handlers.report import SEND_EMBARGO
 from workflow.application.jobs.embargo import embargo_messages
 from workflow.application.jobs.outbox import mark_done
 from workflow.application.jobs.reminders import SEND_REMINDER, reminder_messages
 from workflow.application.queries import changes
-from workflow.application.queries.people import people_of
+from workflow.application.queries.people import find_user, people_of
 from workflow.application.queries.streams import load_readonly
 from workflow.application.runtime import Runtime
 from workflow.domain.events import NotificationDelivered, NotificationSkipped
@@ -50,7 +51,10 @@ class Outgoing:
     message: Message
 
 
-Composer = Callable[[Runtime, Session, OutboxRow, WorkStream], tuple[list[Outgoing], str | None]]
+Composed = tuple[list[Outgoing], str | None]
+StreamComposer = Callable[[Runtime, Session, OutboxRow, WorkStream], Composed]
+#: What a row asks to send; ``None`` for a row about no work stream (an account's notice).
+Composer = Callable[[Runtime, Session, OutboxRow, WorkStream | None], Composed]
 
 
 def _team_message(
@@ -147,11 +151,39 @@ def _embargo_message(
 
 #: What each task that reads an outbox row sends. Every task name a handler or a job can
 #: put in the outbox is a key here and a task of the worker (tests/unit/test_task_names.py).
+def _account_locked(
+    rt: Runtime, session: Session, row: OutboxRow, _ws: WorkStream | None
+) -> Composed:
+    """Tell the owner that failed sign-ins have locked their account, and until when."""
+    user = find_user(session, row.payload["username"])
+    if user is None or not user.active:
+        return [], "no active person of that name"
+    subject, text = render(
+        "account_locked",
+        name=user.name,
+        username=user.username,
+        until=row.payload["until"],
+        source=row.payload.get("source") or "unknown",
+        public_url=rt.settings.public_url,
+    )
+    return [_outgoing(row, user, "account_locked", subject, text)], None
+
+
+def _about_a_stream(compose: StreamComposer) -> Composer:
+    def composer(rt: Runtime, session: Session, row: OutboxRow, ws: WorkStream | None) -> Composed:
+        if ws is None:
+            raise ValueError(f"outbox row {row.id} ({row.task}) names no work stream")
+        return compose(rt, session, row, ws)
+
+    return composer
+
+
 COMPOSERS: dict[str, Composer] = {
-    NOTIFY_TEAM: _team_message,
-    REQUEST_DECISION: _decision_message,
-    SEND_REMINDER: _reminder_message,
-    SEND_EMBARGO: _embargo_message,
+    NOTIFY_TEAM: _about_a_stream(_team_message),
+    REQUEST_DECISION: _about_a_stream(_decision_message),
+    SEND_REMINDER: _about_a_stream(_reminder_message),
+    SEND_EMBARGO: _about_a_stream(_embargo_message),
+    ACCOUNT_LOCKED: _account_locked,
 }
 
 
@@ -176,7 +208,7 @@ def deliver(rt: Runtime, channel: Channel, outbox_id: str) -> int:
         if row is None or row.done_at is not None:
             return 0  # unknown (rolled back) or done already: a redelivered task does nothing
         composer = COMPOSERS[row.task]
-        ws = load_readonly(session, row.stream_ref or "")[1]
+        ws = load_readonly(session, row.stream_ref)[1] if row.stream_ref else None
         outgoing, skipped = composer(rt, session, row, ws)
         already = _delivered(session, outbox_id)
     if rt.settings.fault_pause_before_send:
@@ -202,7 +234,7 @@ def _send_once(
     channel: Channel,
     row: OutboxRow,
     item: Outgoing,
-    finish: tuple[WorkStream, str | None] | None = None,
+    finish: tuple[WorkStream | None, str | None] | None = None,
 ) -> bool:
     """Send ``item`` under the outbox row's lock; record it the moment the server accepts it.
 
@@ -322,7 +354,7 @@ def _audit(uow: UnitOfWork, found: DeliveryRow, row: OutboxRow, item: Outgoing) 
 
 
 def _mark_done(
-    uow: UnitOfWork, row: OutboxRow, ws: WorkStream, skipped: str | None, now: datetime
+    uow: UnitOfWork, row: OutboxRow, ws: WorkStream | None, skipped: str | None, now: datetime
 ) -> None:
     """Mark the row done in ``uow``'s transaction, noting why nothing was sent if so."""
     mark_done(uow.session, row.id, now)

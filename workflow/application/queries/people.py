@@ -78,8 +78,10 @@ def list_tokens(rt: Runtime, username: str | None = None) -> list[dict[str, Any]
                 "username": user.username,
                 "label": token.label,
                 "prefix": token.prefix,
+                "scopes": token.scopes,
                 "created_at": token.created_at,
                 "expires_at": token.expires_at,
+                "last_used_at": token.last_used_at,
                 "revoked_at": token.revoked_at,
             }
             for token, user in rows
