@@ -29,11 +29,19 @@ from workflow.application.queries import streams as stream_queries
 from workflow.application.runtime import Runtime
 from workflow.domain.events import Action
 from workflow.domain.joint_decisions import DOCUMENT_DECIDED_IN
+from workflow.store.auth_tables import SecurityLogRow
 from workflow.store.deadline_tables import ReminderRow
 from workflow.store.tables import AuditEventRow, DeliveryRow, OutboxRow
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-_COUNTED = (Action.TRANSITIONED, Action.ACCESS_REFUSED, Action.NOTIFICATION_SKIPPED)
+_COUNTED = (
+    Action.TRANSITIONED,
+    Action.ACCESS_REFUSED,
+    Action.RULE_REFUSED,
+    Action.NOTIFICATION_SKIPPED,
+)
+# The security log's kinds (refusals of people not signed in), as the chain's are labelled.
+_LOGGED_KIND = {"sign-in": "sign_in", "token": "token", "link": "signoff_link"}
 
 
 def refusal_kind(payload: dict[str, object]) -> str:
@@ -77,15 +85,27 @@ class EngineCollector(Collector):
                 self._transitions[str(data.get("trigger"))] += 1
             elif action == Action.ACCESS_REFUSED:
                 self._refusals[refusal_kind(data)] += 1
+            elif action == Action.RULE_REFUSED:
+                self._refusals["rule"] += 1
             elif "outbox_id" in data:
                 self._skipped += 1
         self._seen = last
+
+    def _logged_refusals(self) -> Counter[str]:
+        """Refusals of people not signed in: the security log's counts (not in the chain)."""
+        with self.rt.read() as session:
+            rows = session.execute(
+                select(SecurityLogRow.kind, func.sum(SecurityLogRow.count)).group_by(
+                    SecurityLogRow.kind
+                )
+            ).all()
+        return Counter({_LOGGED_KIND.get(kind, kind): int(total or 0) for kind, total in rows})
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         with self._lock:
             self._count_new_events()
             transitions = dict(self._transitions)
-            refusals = dict(self._refusals)
+            refusals = self._refusals + self._logged_refusals()
             skipped = self._skipped
         yield _counter(
             "cjji_transitions", "Moves of work streams, by trigger.", ["trigger"], transitions
