@@ -22,6 +22,11 @@ the suite. A fork server pays it once per test process:
 
 So each command is a separate process with its own pid, file descriptors, environment
 and exit status; what it writes goes straight to the pipe or terminal the caller gave.
+When the test process is measured by coverage.py, so is each child: it starts a tracer of
+its own and saves its data beside the test process's (``.coverage.*``), which pytest-cov
+combines at the end. Code that only the CLI runs (backups, the witness's commands, the
+deadline tables) is counted where it runs.
+
 What differs from a new interpreter: the interpreter's start-up options (``PYTHON*``
 variables read at start-up) are the server's, and modules are already imported. The few
 tests about the process itself (signals to ``cjji run``, a fresh interpreter's imports)
@@ -42,6 +47,7 @@ import sys
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 # Loaded by some commands on first use; importing them before forking is what makes a
@@ -86,7 +92,15 @@ sys.exit(int(status) if status else 1)
 """
 
 
+# Set by the client side when the tests are measured: the data file the children add to.
+COVERAGE_DATA = "CJJI_TEST_COVERAGE_DATA"
+
+
 def serve(socket_path: str) -> None:
+    if os.environ.get(COVERAGE_DATA):
+        # Its tracer and data file's modules too: a child would pay tens of ms for them.
+        for name in ("coverage", "coverage.sqldata", "coverage.collector", "coverage.tracer"):
+            importlib.import_module(name)
     for name in PRELOAD:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
@@ -123,6 +137,7 @@ def _run_child(connection: socket.socket) -> int:
     connection.sendall(f"{os.getpid()}\n".encode())
     from workflow.cli.main import main
 
+    measured = _measure()
     code: int
     try:
         main()
@@ -136,6 +151,9 @@ def _run_child(connection: socket.socket) -> int:
     except BaseException:
         traceback.print_exc()
         code = 1
+    if measured is not None:
+        measured.stop()
+        measured.save()
     with contextlib.suppress(Exception):
         sys.stdout.flush()
     with contextlib.suppress(Exception):
@@ -143,6 +161,32 @@ def _run_child(connection: socket.socket) -> int:
     with contextlib.suppress(OSError):
         connection.sendall(f"{code}\n".encode())
     return code
+
+
+def _measure() -> Any:
+    """A coverage tracer for this command, when the tests are measured (else None)."""
+    data_file = os.environ.get(COVERAGE_DATA) or _SERVER_COVERAGE
+    if not data_file:
+        return None
+    import coverage
+
+    measured = coverage.Coverage(
+        data_file=data_file, data_suffix=True, config_file=str(ROOT / "pyproject.toml")
+    )
+    # The engine's modules were imported before the fork, as the server's point is: their
+    # import-time lines are the test process's to count, and the command's stderr is the
+    # test's to read, so coverage must not warn there.
+    measured.set_option(
+        "run:disable_warnings",
+        ["module-not-measured", "no-data-collected", "module-not-imported", "no-ctracer"],
+    )
+    measured.start()
+    return measured
+
+
+# The server's own setting, read before the first fork (a child's environment is the
+# caller's, which need not carry it).
+_SERVER_COVERAGE = os.environ.get(COVERAGE_DATA, "")
 
 
 class CliServer:
@@ -162,6 +206,9 @@ class CliServer:
         # Read once, when the authentication module is imported (before any fork).
         env["CJJI_PASSWORD_HASHING"] = os.environ.get("CJJI_PASSWORD_HASHING", "")
         env["PYTHONPATH"] = str(ROOT)
+        measuring = _coverage_data_file()
+        if measuring:
+            env[COVERAGE_DATA] = measuring
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.support.cli_server", self.socket_path],
             cwd=ROOT,
@@ -205,6 +252,18 @@ class CliServer:
             self.process.wait()
         if self.process.stdout is not None:
             self.process.stdout.close()
+
+
+def _coverage_data_file() -> str:
+    """The data file of the coverage measuring this test process, if any."""
+    try:
+        import coverage
+    except ImportError:
+        return ""
+    current = coverage.Coverage.current()
+    if current is None:
+        return ""
+    return str(Path(current.config.data_file).resolve())
 
 
 @contextlib.contextmanager
