@@ -15,7 +15,9 @@ from workflow.domain import lifecycle
 from workflow.domain.audit_chain import Verification
 from workflow.domain.errors import NotFound
 from workflow.domain.guards import MoveContext
-from workflow.domain.joint_decisions import DOCUMENT_DECIDED_IN, Decision
+from workflow.domain.joint_decisions import DOCUMENT_DECIDED_IN, Decision, DocumentKind
+from workflow.domain.key_matters import INHERITED, decides
+from workflow.domain.key_people import encode_key_people
 from workflow.domain.participants import encode_proposal
 from workflow.domain.replay import ReplayError, replay
 from workflow.domain.stages import Stage
@@ -43,6 +45,38 @@ def outstanding_decisions(ws: WorkStream) -> dict[str, Any] | None:
         "changes_requested": [b for b, d in standing.items() if d is Decision.REQUEST_CHANGES],
         "standing": {b: d.value for b, d in standing.items()},
     }
+
+
+#: The key matters in the order a work stream meets them.
+MATTER_ORDER = (
+    DocumentKind.TERMS_OF_REFERENCE,
+    DocumentKind.METHODOLOGY,
+    DocumentKind.FINDINGS,
+    DocumentKind.REPORT,
+    DocumentKind.RECOMMENDATIONS,
+    DocumentKind.PUBLICATION_ARRANGEMENTS,
+)
+
+
+def key_matters(ws: WorkStream) -> list[dict[str, Any]]:
+    """Each key matter: whether this kind decides it itself (or where it is decided
+    instead), its current version, who has approved it and who is awaited."""
+    out = []
+    for kind in MATTER_ORDER:
+        doc = ws.document(kind)
+        approved = doc.approvals() if doc.current else set()
+        out.append(
+            {
+                "matter": kind.value,
+                "label": kind.label,
+                "decided_here": decides(ws.kind, kind),
+                "inherited_from": INHERITED.get((ws.kind, kind)),
+                "version": doc.current,
+                "approved": [b for b in ws.participants if b in approved],
+                "awaiting": [b for b in ws.participants if b not in approved],
+            }
+        )
+    return out
 
 
 def participants_proposal(ws: WorkStream) -> dict[str, Any] | None:
@@ -171,6 +205,8 @@ def show_stream(rt: Runtime, key: str) -> dict[str, Any]:
         "rating": ws.rating,
         "participants_proposal": participants_proposal(ws),
         "lifecycle_version": ws.lifecycle_version,
+        "key_people": encode_key_people(ws.key_people),
+        "key_matters": key_matters(ws),
         "moves": {t: {"possible": not unmet, "unmet": unmet} for t, unmet in moves.items()},
         "created_at": row.created_at.isoformat(),
         "updated_at": row.updated_at.isoformat(),
