@@ -28,7 +28,6 @@ from workflow.domain.lifecycle import TRANSITIONS, Move
 from workflow.domain.stages import Stage, Trigger
 from workflow.store.migrate import alembic_config, upgrade
 
-
 #: The version new work streams start under today, and the next one these tests register.
 OLD = lifecycle.current_version()
 NEXT = OLD + 1
