@@ -27,8 +27,6 @@ from workflow.application.runtime import Runtime
 from workflow.domain.errors import InvalidInput, NotFound
 from workflow.domain.events import Action
 from workflow.domain.joint_decisions import DocumentKind
-
-TOR, REPORT = DocumentKind.TERMS_OF_REFERENCE, DocumentKind.REPORT
 from workflow.domain.stages import Stage
 from workflow.store.audit import as_utc
 from workflow.store.tables import AuditEventRow, BusinessPlanRow, DocumentContentRow
@@ -184,7 +182,8 @@ def stream_record(rt: Runtime, key: str) -> dict[str, Any]:
     documents = []
     # The terms of reference and the report always; the other key matters once registered.
     shown = [ws.document(k) for k in queries.MATTER_ORDER]
-    for doc in (d for d in shown if d.versions or d.kind in (TOR, REPORT)):
+    always = (DocumentKind.TERMS_OF_REFERENCE, DocumentKind.REPORT)
+    for doc in (d for d in shown if d.versions or d.kind in always):
         versions = []
         for number, version in enumerate(doc.versions, start=1):
             filename, media_type, size, at, by = files.get(

@@ -31,7 +31,6 @@ from workflow.store.audit import verify_chain
 from workflow.store.mapping import stream_from_row
 from workflow.store.tables import AuditEventRow, RecommendationRow, StreamBodyRow, WorkStreamRow
 
-
 #: The key matters in the order a work stream meets them.
 MATTER_ORDER = (
     DocumentKind.TERMS_OF_REFERENCE,
