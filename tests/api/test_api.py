@@ -91,6 +91,7 @@ def test_the_lead_bodys_inspector_walks_a_work_stream_through_joint_signoff(
     )
     assert created.status_code == 201, created.text
     assert created.headers["location"] == "/api/streams/omic-2026"
+    name_leads_over_http(rt, "omic-2026", ("HMIPROBATION", "HMIPRISONS"))
     tor = lead.post(
         "/api/streams/omic-2026/documents/terms_of_reference",
         files={"file": ("tor.txt", b"Terms of reference", "text/plain")},
@@ -107,9 +108,11 @@ def test_the_lead_bodys_inspector_walks_a_work_stream_through_joint_signoff(
             },
         )
         assert decided.status_code == 200, decided.text
+    agree_over_http(rt, lead, "omic-2026", "methodology", ("HMIPROBATION", "HMIPRISONS"))
     for trigger in ("start_fieldwork", "start_drafting"):
         moved = lead.post("/api/streams/omic-2026/transitions", json={"trigger": trigger})
         assert moved.status_code == 200, moved.text
+    agree_over_http(rt, lead, "omic-2026", "findings", ("HMIPROBATION", "HMIPRISONS"))
     draft = lead.post(
         "/api/streams/omic-2026/documents/report",
         files={"file": ("draft.txt", b"Draft report", "text/plain")},
@@ -160,6 +163,94 @@ def test_the_lead_bodys_inspector_walks_a_work_stream_through_joint_signoff(
     feed = lead.get("/api/calendar/streams/omic-2026.ics")
     assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
     assert feed.text.startswith("BEGIN:VCALENDAR")
+
+
+def name_leads_over_http(rt: Runtime, ref: str, bodies: tuple[str, ...]) -> None:
+    """Each body's chief inspector names its lead inspector and senior-level oversight."""
+    for body in bodies:
+        named = api(rt, f"chief.{body.lower()}").put(
+            f"/api/streams/{ref}/key-people",
+            json={
+                "body": body,
+                "lead_inspector": f"lead.{body.lower()}",
+                "senior_oversight": f"chief.{body.lower()}",
+            },
+        )
+        assert named.status_code == 200, named.text
+
+
+def agree_over_http(rt: Runtime, lead: Any, ref: str, kind: str, bodies: tuple[str, ...]) -> str:
+    """Register a version of the key matter ``kind``; every body's signatory approves it."""
+    registered = lead.post(
+        f"/api/streams/{ref}/documents/{kind}",
+        files={"file": (f"{kind}.txt", f"The {kind} of {ref}".encode(), "text/plain")},
+    )
+    assert registered.status_code == 201, registered.text
+    version = str(registered.json()["version"])
+    for body in bodies:
+        decided = api(rt, f"signatory.{body.lower()}").post(
+            f"/api/streams/{ref}/decisions",
+            json={"body": body, "decision": "approve", "version": version, "kind": kind},
+        )
+        assert decided.status_code == 200, decided.text
+    return version
+
+
+def test_fieldwork_refused_while_the_methodology_awaits_a_body_names_it_version_and_body(
+    rt: Runtime,
+) -> None:
+    create_stream(rt, "omic-2026")
+    lead = api(rt, "lead.hmiprobation")
+    agree_over_http(rt, lead, "omic-2026", "terms_of_reference", BODIES)
+    path = "/api/streams/omic-2026"
+    method = lead.post(
+        f"{path}/documents/methodology",
+        files={"file": ("method.txt", b"Interviews and case files", "text/plain")},
+    ).json()["version"]
+    for body in BODIES[:2]:  # HMICFRS has not agreed the methodology yet
+        api(rt, f"signatory.{body.lower()}").post(
+            f"{path}/decisions",
+            json={"body": body, "decision": "approve", "version": method, "kind": "methodology"},
+        )
+    refused = lead.post(f"{path}/transitions", json={"trigger": "start_fieldwork"})
+    problem = is_problem(refused, 409)
+    assert (
+        f"the methodology (version {method[:12]}) awaits agreement from HMICFRS"
+        in problem["detail"]
+    )
+    shown = lead.get(path).json()
+    methodology = next(m for m in shown["key_matters"] if m["matter"] == "methodology")
+    assert methodology["awaiting"] == ["HMICFRS"]
+    assert shown["key_people"]["HMICFRS"] == {
+        "lead_inspector": "lead.hmicfrs",
+        "senior_oversight": "chief.hmicfrs",
+    }
+
+
+def test_a_body_names_only_its_own_people_and_only_people_of_the_directory(
+    rt: Runtime,
+) -> None:
+    create_stream(rt, "omic-2026", leads=False)
+    path = "/api/streams/omic-2026"
+    tor = api(rt, "lead.hmiprobation").post(
+        f"{path}/documents/terms_of_reference",
+        files={"file": ("tor.txt", b"Terms", "text/plain")},
+    )
+    assert "HMIPROBATION, HMIPRISONS, HMICFRS have not" in is_problem(tor, 409)["detail"]
+    other = api(rt, "chief.hmiprisons").put(
+        f"{path}/key-people",
+        json={"body": "HMICFRS", "lead_inspector": "lead.hmicfrs", "senior_oversight": "x"},
+    )
+    assert "cannot name people for HMICFRS" in is_problem(other, 403)["detail"]
+    wrong = api(rt, "chief.hmiprisons").put(
+        f"{path}/key-people",
+        json={
+            "body": "HMIPRISONS",
+            "lead_inspector": "lead.hmicfrs",
+            "senior_oversight": "chief.hmiprisons",
+        },
+    )
+    assert "lead.hmicfrs acts for HMICFRS, not HMIPRISONS" in is_problem(wrong, 422)["detail"]
 
 
 def check_facts_over_http(rt: Runtime, lead: Any, ref: str) -> None:

@@ -153,6 +153,37 @@ def test_a_work_stream_walks_the_whole_lifecycle_from_the_cli(
     )
     tor = tmp_path / "tor.txt"
     tor.write_text("Terms of reference: OMiC outcomes", encoding="utf-8")
+    unnamed = cjji(
+        "drafts", "add", "omic-2026", "--kind", "terms_of_reference", "--file", str(tor), *lead,
+        expect=3,
+    )  # fmt: skip
+    assert "HMIPROBATION, HMIPRISONS have not (`cjji streams name-leads" in unnamed.stderr
+    for body in ("HMIPROBATION", "HMIPRISONS"):
+        named = cjji(
+            "streams", "name-leads", "omic-2026", "--body", body,
+            "--lead-inspector", f"lead.{body.lower()}",
+            "--senior-oversight", f"chief.{body.lower()}",
+            "--actor", f"chief.{body.lower()}",
+        )  # fmt: skip
+        assert f"{body} named lead.{body.lower()} (lead inspector)" in named.stdout
+
+    def agree(
+        kind: str, text: str, bodies: tuple[str, ...] = ("HMIPROBATION", "HMIPRISONS")
+    ) -> str:
+        """Register a version of the key matter ``kind``; each of ``bodies`` approves it."""
+        file = tmp_path / f"{kind}.txt"
+        file.write_text(text, encoding="utf-8")
+        added = cjji("drafts", "add", "omic-2026", "--kind", kind, "--file", str(file), *lead,
+                     "--json")  # fmt: skip
+        registered: str = as_json(added)["version"]
+        for body in bodies:
+            cjji(
+                "signoff", "record", "omic-2026", "--body", body,
+                "--actor", f"signatory.{body.lower()}", "--decision", "approve",
+                "--version", registered, "--kind", kind,
+            )  # fmt: skip
+        return registered
+
     tor_version = as_json(
         cjji(
             "drafts",
@@ -182,10 +213,21 @@ def test_a_work_stream_walks_the_whole_lifecycle_from_the_cli(
             "--kind",
             "terms_of_reference",
         )
+    method = agree("methodology", "Case file reading and interviews", ("HMIPROBATION",))
+    awaiting = cjji("streams", "fire", "omic-2026", "start_fieldwork", *lead, expect=3)
+    assert awaiting.stderr.count("\n") == 1
+    assert (
+        f"cannot start_fieldwork: the methodology (version {method[:12]}) awaits agreement "
+        "from HMIPRISONS" in awaiting.stderr
+    )
+    shown_matters = cjji("streams", "show", "omic-2026").stdout
+    assert "key decisions" in shown_matters and "methodology" in shown_matters
+    agree("methodology", "Case file reading and interviews, v2")
     cjji("streams", "fire", "omic-2026", "start_fieldwork", *lead)
     cjji("streams", "fire", "omic-2026", "pause", *lead, "--reason", "Covid-19")
     cjji("streams", "fire", "omic-2026", "resume", *lead)
     cjji("streams", "fire", "omic-2026", "start_drafting", *lead)
+    agree("findings", "Findings: key workers carry too many cases")
     cjji(
         "recommendations",
         "add",
@@ -287,6 +329,13 @@ def test_a_work_stream_walks_the_whole_lifecycle_from_the_cli(
 
     early = publish(version, expect=3)
     assert "embargoed copy has not gone" in early.stderr
+    recs = agree("recommendations", "1. Review key worker caseloads", ("HMIPROBATION",))
+    assert (
+        f"the recommendations (version {recs[:12]}) await agreement from HMIPRISONS"
+        in publish(version, expect=3).stderr
+    )
+    agree("recommendations", "1. Review key worker caseloads")
+    agree("publication_arrangements", "15 January 2030 00:01; embargo: MoJ press office")
     cjji("publication", "send-embargo", "omic-2026", *lead)
     wrong = publish(first["version"], expect=3)
     assert "must be the one every body approved" in wrong.stderr
@@ -387,7 +436,7 @@ def test_commands_refuse_an_unmigrated_database_and_say_how_to_fix_it(tmp_path: 
     assert done.returncode == 2
     # The heads as the migrations stand (0003 deadlines; 0008 security joins 0004 access and
     # the report's journey).
-    assert "is at revision none, not 0003,0010" in done.stderr
+    assert "is at revision none, not 0003,0011" in done.stderr
     assert "run `cjji db upgrade` first" in done.stderr
 
 

@@ -91,8 +91,9 @@ def race(rt: Runtime, url: str, rounds: int) -> None:
         )
     assert states == {"publication": rounds}
     assert set(completions.values()) == {1} and len(completions) == rounds
-    # three approvals of the terms of reference and three of the report, per stream
-    assert set(approvals.values()) == {2 * len(BODIES)}
+    # every body's approval of the terms of reference, the methodology, the findings and
+    # the report, per stream
+    assert set(approvals.values()) == {4 * len(BODIES)}
     assert queries.verify_audit(rt).ok
 
 

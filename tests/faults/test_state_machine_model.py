@@ -40,7 +40,7 @@ from sqlalchemy import text
 from sqlmodel import col, select
 
 from tests.conftest import TABLES, Clock, runtime_for
-from tests.integration.walk import BODIES, LEAD, REVIEWER, seed_people, signatory
+from tests.integration.walk import BODIES, LEAD, REVIEWER, chief, seed_people, signatory
 from tests.support.acting import send
 from workflow.application.commands import (
     AddEmbargoRecipient,
@@ -48,6 +48,7 @@ from workflow.application.commands import (
     CreateWorkStream,
     DisposeFactualAccuracyComment,
     FireTrigger,
+    NameKeyPeople,
     Publish,
     RecordDecision,
     RegisterDocument,
@@ -272,23 +273,47 @@ class Walks(RuleBasedStateMachine):
             ),
         )
 
+    def name_leads(self, ref: str) -> bool:
+        """Every participating body names its lead inspector and senior oversight."""
+
+        def naming(body: str) -> Callable[[], object]:
+            command = NameKeyPeople(
+                key=ref,
+                body=body,
+                lead_inspector=f"lead.{body.lower()}",
+                senior_oversight=f"chief.{body.lower()}",
+            )
+            return lambda: send(self.rt, chief(body), command)
+
+        unnamed = self.load(ref).unnamed_key_people()
+        return all(self.attempt("name leads", naming(body)) for body in unnamed)
+
+    def agree(self, ref: str, kind: DocumentKind) -> bool:
+        """A version of the key matter ``kind`` (registered if none is), then every awaited
+        body's approval of it."""
+        ws = self.load(ref)
+        if ws.document(kind).current is None and not self.register(ref, kind, TEXTS[kind][0]):
+            return False
+        awaited = self.load(ref).document(kind).outstanding(ws.participants)
+        return all(self.approve(ref, kind, body) for body in awaited)
+
     def next_step(self, ref: str) -> bool:
         """The step a diligent lead (or the awaited body) would take next."""
         ws = self.load(ref)
         tor, draft = DocumentKind.TERMS_OF_REFERENCE, DocumentKind.REPORT
         match ws.state:
-            case Stage.SCOPING:  # agree the terms of reference, then start fieldwork
-                if ws.terms_of_reference.current is None and not self.register(
-                    ref, tor, TEXTS[tor][0]
-                ):
-                    return False
-                awaited = self.load(ref).terms_of_reference.outstanding(ws.participants)
-                return all(self.approve(ref, tor, body) for body in awaited) and self.fire(
-                    ref, Trigger.START_FIELDWORK
+            case Stage.SCOPING:  # name the leads, agree scope and method, start fieldwork
+                return (
+                    self.name_leads(ref)
+                    and self.agree(ref, tor)
+                    and self.agree(ref, DocumentKind.METHODOLOGY)
+                    and self.fire(ref, Trigger.START_FIELDWORK)
                 )
             case Stage.FIELDWORK:
                 return self.fire(ref, Trigger.START_DRAFTING)
-            case Stage.DRAFTING:  # a draft, its factual accuracy check, then sign-off
+            case Stage.DRAFTING:  # findings, a draft, its factual accuracy check, sign-off
+                if not self.agree(ref, DocumentKind.FINDINGS):
+                    return False
                 if ws.report.current is None and not self.register(ref, draft, TEXTS[draft][0]):
                     return False
                 check = self.load(ref).factual_accuracy
@@ -301,8 +326,12 @@ class Walks(RuleBasedStateMachine):
             case Stage.JOINT_SIGNOFF:
                 awaited = ws.report.outstanding(ws.participants)
                 return bool(awaited) and self.approve(ref, draft, awaited[0])
-            case Stage.PUBLICATION:
-                return self.publish(ref)
+            case Stage.PUBLICATION:  # the recommendations and arrangements, then publish
+                return (
+                    self.agree(ref, DocumentKind.RECOMMENDATIONS)
+                    and self.agree(ref, DocumentKind.PUBLICATION_ARRANGEMENTS)
+                    and self.publish(ref)
+                )
             case Stage.FOLLOW_UP:
                 return self.fire(ref, Trigger.CLOSE)
             case Stage.PAUSED:

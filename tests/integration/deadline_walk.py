@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from tests.integration.walk import LEAD, agree_terms, seed_people
+from tests.integration.walk import LEAD, agree, agree_terms, name_leads, seed_people
 from tests.support.acting import send
 from workflow.application.commands import CreateWorkStream, FireTrigger, RegisterDocument
 from workflow.application.jobs import delivery
@@ -39,6 +39,8 @@ def create_review(
     }
     command = CreateWorkStream(ref=ref, title=f"Review {ref}", kind="review", fields={**fields})
     ws: WorkStream = send(rt, actor, command)
+    if ws.lead:
+        name_leads(rt, ref)
     return ws
 
 
@@ -47,6 +49,7 @@ def review_to_signoff(rt: Runtime, ref: str = "mappa") -> str:
     agree_terms(rt, ref)
     send(rt, LEAD, FireTrigger(key=ref, trigger="start_fieldwork"))
     send(rt, LEAD, FireTrigger(key=ref, trigger="start_drafting"))
+    agree(rt, ref, "findings")
     draft = RegisterDocument(key=ref, kind="report", content=f"Draft of {ref}".encode())
     version: str = send(rt, LEAD, draft).version
     ws = send(rt, LEAD, FireTrigger(key=ref, trigger="submit_for_signoff"))

@@ -61,8 +61,9 @@ def test_eight_threads_firing_conflicting_triggers_apply_exactly_the_valid_seque
         assert to == frm, f"moves form one unbroken sequence: {applied}"
     stored = queries.show_stream(rt, "mappa")
     assert stored["state"] == (applied[-1][1] if applied else "fieldwork")
-    # Five changes before the race: terms registered, three approvals, start of fieldwork.
-    assert stored["version"] == 5 + len(succeeded)
+    # Twelve changes before the race: three bodies' leads named; terms and methodology
+    # registered, three approvals of each; start of fieldwork.
+    assert stored["version"] == 12 + len(succeeded)
     assert queries.verify_audit(rt).ok
     assert queries.replay_differences(rt) == {}
 

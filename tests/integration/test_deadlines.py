@@ -13,7 +13,15 @@ from sqlmodel import SQLModel
 from tests.conftest import Clock
 from tests.integration.deadline_walk import create_review as create
 from tests.integration.deadline_walk import review_to_signoff as to_signoff
-from tests.integration.walk import LEAD, REVIEWER, agree_terms, approve_all, publish, signatory
+from tests.integration.walk import (
+    LEAD,
+    REVIEWER,
+    agree,
+    agree_terms,
+    approve_all,
+    publish,
+    signatory,
+)
 from tests.support.acting import send
 from workflow.application.commands import (
     AddEmbargoRecipient,
@@ -143,6 +151,7 @@ def test_the_check_and_the_embargo_take_their_dates_from_the_rules_and_their_ove
     agree_terms(rt, "mappa")
     send(rt, LEAD, FireTrigger(key="mappa", trigger="start_fieldwork"))
     send(rt, LEAD, FireTrigger(key="mappa", trigger="start_drafting"))
+    agree(rt, "mappa", "findings")
     send(rt, LEAD, RegisterDocument(key="mappa", kind="report", content=b"Draft v1"))
     # Five working days from Monday 10 January 2022, not the default ten.
     started = send(rt, LEAD, StartFactualAccuracy(key="mappa", parties=("HMPPS",)))

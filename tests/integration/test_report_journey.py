@@ -10,6 +10,8 @@ from sqlmodel import col, select
 from tests.conftest import Clock
 from tests.integration.walk import (
     LEAD,
+    agree,
+    agree_for_publication,
     agree_terms,
     approve_all,
     check_facts,
@@ -47,6 +49,7 @@ def test_publication_is_refused_for_a_version_not_every_body_approved(
     create(rt)
     approved = to_signoff(rt)
     approve_all(rt, "mappa", approved)
+    agree_for_publication(rt, "mappa")
     send(rt, LEAD, SchedulePublication(key="mappa", when=clock.now + timedelta(days=10)))
     send(
         rt,
@@ -79,6 +82,7 @@ def test_publishing_before_the_scheduled_time_needs_the_leads_reason_and_an_http
     create(rt)
     approved = to_signoff(rt)
     approve_all(rt, "mappa", approved)
+    agree_for_publication(rt, "mappa")
     send(rt, LEAD, SchedulePublication(key="mappa", when=clock.now + timedelta(days=10)))
     send(
         rt,
@@ -169,6 +173,7 @@ def test_the_whole_journey_closes_only_when_every_recommendation_is_closed_or_ca
             type="area_for_improvement",
         ),
     )
+    agree(rt, "mappa", "findings")
     version = send(
         rt, LEAD, RegisterDocument(key="mappa", kind="report", content=b"Draft v1")
     ).version

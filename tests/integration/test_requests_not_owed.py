@@ -57,9 +57,11 @@ def test_requests_for_a_superseded_version_or_an_earlier_stage_are_not_sent(rt: 
     assert keeper.sent == []
     assert {why for _, _, why in skipped(rt)} == {
         "mappa is in fieldwork: decisions on the terms of reference are taken in scoping "
-        "before the request went out"
+        "before the request went out",
+        "mappa is in fieldwork: decisions on the methodology are taken in scoping "
+        "before the request went out",
     }
-    assert len(skipped(rt)) == 3
+    assert len(skipped(rt)) == 6
 
 
 def test_a_request_on_a_version_replaced_before_delivery_is_not_sent(rt: Runtime) -> None:

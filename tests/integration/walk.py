@@ -13,6 +13,7 @@ from workflow.application.commands import (
     DisposeFactualAccuracyComment,
     FireTrigger,
     LoadPeople,
+    NameKeyPeople,
     Publish,
     RecordDecision,
     RegisterDocument,
@@ -44,7 +45,10 @@ def seed_people(rt: Runtime) -> None:
     rt.handle(LoadPeople(path=PEOPLE), engine_principal("test set-up"))
 
 
-def create(rt: Runtime, ref: str = "mappa", **extra: object) -> WorkStream:
+def create(rt: Runtime, ref: str = "mappa", *, leads: bool = True, **extra: object) -> WorkStream:
+    """Create ``ref``, and (unless ``leads`` is False) have every participating body name
+    its lead inspector and senior-level oversight, as lifecycle version 2 asks before the
+    terms of reference."""
     seed_people(rt)
     fields: dict[str, object] = {
         "lead": "HMI Probation",
@@ -52,19 +56,65 @@ def create(rt: Runtime, ref: str = "mappa", **extra: object) -> WorkStream:
         "expected_publication": "Spring 2022",
         **extra,
     }
-    return send(
+    ws: WorkStream = send(
         rt,
         LEAD,
         CreateWorkStream(
             ref=ref, title=f"Work stream {ref}", kind="thematic_inspection", fields={**fields}
         ),
     )
+    if leads and ws.lead:
+        name_leads(rt, ref)
+    return ws
+
+
+def participants(rt: Runtime, ref: str) -> tuple[str, ...]:
+    data = queries.show_stream(rt, ref)
+    return tuple(dict.fromkeys(b for b in (data["lead"], *data["supporting"]) if b))
+
+
+def chief(body: str) -> Actor:
+    """The demo chief inspector of ``body`` (config/people.demo.yaml)."""
+    return Actor(f"chief.{body.lower()}", body)
+
+
+def name_leads(rt: Runtime, ref: str) -> None:
+    """Every participating body names its demo lead inspector and its chief inspector as
+    senior-level oversight (lifecycle version 2 asks it before the terms of reference)."""
+    for body in participants(rt, ref):
+        send(
+            rt,
+            chief(body),
+            NameKeyPeople(
+                key=ref,
+                body=body,
+                lead_inspector=f"lead.{body.lower()}",
+                senior_oversight=f"chief.{body.lower()}",
+            ),
+        )
+
+
+def agree(
+    rt: Runtime, ref: str, kind: str, text: bytes | None = None, *, lead: Actor = LEAD
+) -> str:
+    """Register a version of the key matter ``kind`` and have every participant approve it."""
+    content = text or f"The {kind.replace('_', ' ')} of {ref}, version 1".encode()
+    version = str(send(rt, lead, RegisterDocument(key=ref, kind=kind, content=content)).version)
+    for body in participants(rt, ref):
+        send(
+            rt,
+            signatory(body),
+            RecordDecision(key=ref, body=body, decision="approve", version=version, kind=kind),
+        )
+    return version
 
 
 def register_terms(
     rt: Runtime, ref: str, text: bytes = b"Terms of reference v1", *, lead: Actor = LEAD
 ) -> str:
-    """Register the terms of reference: every participating body is asked to decide."""
+    """Register the terms of reference (each body having named its lead inspector and
+    senior-level oversight first): every participating body is asked to decide."""
+    name_leads(rt, ref)
     registered = send(rt, lead, RegisterDocument(key=ref, kind="terms_of_reference", content=text))
     return str(registered.version)
 
@@ -77,6 +127,7 @@ def agree_terms(
     lead: Actor = LEAD,
     bodies: tuple[str, ...] = BODIES,
 ) -> str:
+    """Agree the scope (the terms of reference) and the methodology: what fieldwork needs."""
     version = register_terms(rt, ref, text, lead=lead)
     for body in bodies:
         send(
@@ -86,6 +137,7 @@ def agree_terms(
                 key=ref, body=body, decision="approve", version=version, kind="terms_of_reference"
             ),
         )
+    agree(rt, ref, "methodology", lead=lead)
     return version
 
 
@@ -104,6 +156,7 @@ def to_signoff(
     agree_terms(rt, ref, lead=lead, bodies=bodies)
     send(rt, lead, FireTrigger(key=ref, trigger="start_fieldwork"))
     send(rt, lead, FireTrigger(key=ref, trigger="start_drafting"))
+    agree(rt, ref, "findings", lead=lead)
     version = send(rt, lead, RegisterDocument(key=ref, kind="report", content=draft)).version
     check_facts(rt, ref, lead=lead, reviewer=reviewer or REVIEWER)
     ws = send(rt, lead, FireTrigger(key=ref, trigger="submit_for_signoff"))
@@ -135,6 +188,7 @@ def check_facts(rt: Runtime, ref: str, *, lead: Actor = LEAD, reviewer: Actor = 
 
 def publish(rt: Runtime, ref: str, when: datetime) -> WorkStream:
     """From publication (every body approved) to follow-up, as the lead does it."""
+    agree_for_publication(rt, ref)
     send(rt, LEAD, SchedulePublication(key=ref, when=when))
     send(
         rt,
@@ -149,6 +203,12 @@ def publish(rt: Runtime, ref: str, when: datetime) -> WorkStream:
     command = Publish(key=ref, url=url, version=version, early_release_reason=early)
     ws: WorkStream = send(rt, LEAD, command)
     return ws
+
+
+def agree_for_publication(rt: Runtime, ref: str, *, lead: Actor = LEAD) -> None:
+    """The recommendations and the publication arrangements, agreed: what publish needs."""
+    agree(rt, ref, "recommendations", lead=lead)
+    agree(rt, ref, "publication_arrangements", lead=lead)
 
 
 def approve_all(rt: Runtime, ref: str, version: str) -> WorkStream:

@@ -4,6 +4,7 @@ of work. Each test is one rule; the same rules run on real databases in tests/in
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -16,6 +17,7 @@ from workflow.application.commands import (
     CreateWorkStream,
     EditWorkStream,
     FireTrigger,
+    NameKeyPeople,
     ProposeParticipants,
     RecordDecision,
     RecordParticipantsDecision,
@@ -27,7 +29,8 @@ from workflow.domain.bodies import DEFAULT_BODIES
 from workflow.domain.errors import NotPermitted, Refused, StaleVersion, TransitionRefused
 from workflow.domain.events import DocumentRegistered, Transitioned
 from workflow.domain.factual_accuracy import FactualAccuracyCheck
-from workflow.domain.joint_decisions import Decision, DecisionRecord
+from workflow.domain.joint_decisions import Decision, DecisionRecord, DocumentKind
+from workflow.domain.key_people import KeyPeople
 from workflow.domain.roles import Role
 from workflow.domain.stages import Stage, WorkStreamKind
 from workflow.domain.workstream import WorkStream
@@ -321,3 +324,67 @@ def test_participants_cannot_be_edited_while_a_change_of_participants_is_open() 
     with pytest.raises(Refused, match="open change of participants already"):
         send(uow, DROP_POLICE, INSPECTOR)
     send(uow, EditWorkStream(key="mappa", changes={"title": "Still editable"}), INSPECTOR)
+
+
+# -- key decisions (issue 13): lifecycle version 2 ---------------------------------------
+def key_decisions_stream(state: Stage = Stage.SCOPING) -> WorkStream:
+    """A work stream started under version 2, its people named and its scope agreed."""
+    ws = stream(state)
+    ws.lifecycle_version = 2
+    for body in ws.participants:
+        ws.key_people[body] = KeyPeople(f"lead.{body.lower()}", f"chief.{body.lower()}")
+    if state is Stage.SCOPING:
+        ws.terms_of_reference.versions.append("t" * 64)
+        for body in ws.participants:
+            record = DecisionRecord(body, "x", Decision.APPROVE, "t" * 64, NOW, None, 0)
+            ws.terms_of_reference.decisions.append(record)
+    return ws
+
+
+def test_fieldwork_is_refused_until_every_body_agrees_the_methodology_then_it_moves() -> None:
+    ws = key_decisions_stream()
+    ws.document(DocumentKind.METHODOLOGY).versions.append("m" * 64)
+    uow = FakeUnitOfWork(ws)
+    for body in (LEAD, PRISONS):
+        approve = RecordDecision(
+            key="mappa", body=body, decision="approve", version="m" * 64, kind="methodology"
+        )
+        assert send(uow, approve, signatory(body)).moved_to is None
+    commits = uow.commits
+    with pytest.raises(TransitionRefused) as refused:
+        send(uow, FireTrigger(key="mappa", trigger="start_fieldwork"), INSPECTOR)
+    assert "the methodology (version mmmmmmmmmmmm) awaits agreement from HMICFRS" in str(
+        refused.value
+    )
+    assert uow.commits == commits  # a refusal commits nothing
+    last = RecordDecision(
+        key="mappa", body=POLICE, decision="approve", version="m" * 64, kind="methodology"
+    )
+    send(uow, last, signatory(POLICE))
+    send(uow, FireTrigger(key="mappa", trigger="start_fieldwork"), INSPECTOR)
+    assert ws.state is Stage.FIELDWORK
+
+
+def test_a_decision_on_a_key_matter_is_taken_only_where_it_is_decided() -> None:
+    uow = FakeUnitOfWork(key_decisions_stream(Stage.FOLLOW_UP))
+    late = RecordDecision(
+        key="mappa", body=LEAD, decision="approve", version="f" * 64, kind="findings"
+    )
+    with pytest.raises(Refused, match="decisions on the findings and judgements are taken in "
+                       "fieldwork or drafting"):  # fmt: skip
+        send(uow, late, signatory(LEAD))
+
+
+def test_a_body_names_people_for_itself_only() -> None:
+    uow = FakeUnitOfWork(key_decisions_stream())
+    chief_of_prisons = person("chief.hmiprisons", PRISONS, Role.CHIEF_INSPECTOR)
+    other = NameKeyPeople(
+        key="mappa", body=POLICE, lead_inspector="lead.hmicfrs", senior_oversight="chief.hmicfrs"
+    )
+    with pytest.raises(
+        NotPermitted, match="acts for HMIPRISONS and cannot name people for HMICFRS"
+    ):
+        send(uow, other, chief_of_prisons)
+    with pytest.raises(NotPermitted, match="needs the inspector or chief_inspector role"):
+        send(uow, replace(other, body=PRISONS), signatory(PRISONS))
+    assert uow.commits == 0

@@ -29,6 +29,9 @@ def expected(command: type[c.Command], role: str, relation: Relation) -> bool:
     if command in (c.RecordDecision, c.RecordParticipantsDecision):
         # each participating body's own signatory or deputy (jointly owned)
         return role in DECIDERS and relation in (Relation.LEAD, Relation.SUPPORTING)
+    if command is c.NameKeyPeople:
+        # each participating body names its own lead inspector and senior oversight
+        return role in MOVERS and relation in (Relation.LEAD, Relation.SUPPORTING)
     if command is c.RegisterWitnessKey:  # whose cosignature counts: administrators only
         return role == Role.ADMINISTRATOR and relation is Relation.NONE
     if command is c.SetDemoPasswords:

@@ -19,7 +19,7 @@ import pytest
 
 from tests.api.helpers import with_password
 from tests.conftest import Clock
-from tests.integration.walk import LEAD, agree_terms, signatory
+from tests.integration.walk import LEAD, agree, agree_for_publication, agree_terms, signatory
 from tests.integration.walk import create as create_stream
 from tests.support.acting import send
 from tests.web.test_browser import page, server, shot, sign_in  # noqa: F401 - fixtures
@@ -90,6 +90,7 @@ def test_a_lead_inspector_takes_a_report_from_scoping_to_closed_in_the_browser(
                 key=REF, body=body, decision="approve", version=terms, kind="terms_of_reference"
             ),
         )
+    agree(pg_rt, REF, "methodology")  # every body agrees the methodology too
     page.goto(stream_url)
     shot(page, "11-journey-scoping")
 
@@ -150,6 +151,7 @@ def test_a_lead_inspector_takes_a_report_from_scoping_to_closed_in_the_browser(
     expect(page.locator(".cjji-fa-status")).to_contain_text("Signed off by chief.hmiprobation")
     sign_out("chief.hmiprobation")
 
+    agree(pg_rt, REF, "findings")  # and the findings and judgements, before sign-off
     open_stream("lead.hmiprobation")
     page.get_by_role("button", name="Submit for joint sign-off").click()
     state("Joint sign-off")
@@ -168,7 +170,9 @@ def test_a_lead_inspector_takes_a_report_from_scoping_to_closed_in_the_browser(
     state("Publication")
     sign_out("signatory.hmicfrs")
 
-    # Publication: the date and time, a recipient, the embargoed copy, publishing.
+    # Publication: the date and time, a recipient, the embargoed copy, publishing (the
+    # recommendations and the publication arrangements agreed by every body first).
+    agree_for_publication(pg_rt, REF)
     open_stream("lead.hmiprobation")
     schedule = page.locator("#pub-schedule")
     schedule.get_by_label("Day").fill("1")

@@ -23,7 +23,15 @@ from pathlib import Path
 import pytest
 
 from tests.api.helpers import with_password
-from tests.integration.walk import BODIES, LEAD, agree_terms, check_facts, signatory
+from tests.integration.walk import (
+    BODIES,
+    LEAD,
+    agree,
+    agree_for_publication,
+    agree_terms,
+    check_facts,
+    signatory,
+)
 from tests.integration.walk import create as create_stream
 from tests.support.acting import send
 from tests.support.deployment import Deployment
@@ -83,6 +91,7 @@ def test_a_word_report_goes_from_upload_to_early_publication_as_each_person_meet
     agree_terms(rt, REF)
     for trigger in ("start_fieldwork", "start_drafting"):
         send(rt, LEAD, FireTrigger(key=REF, trigger=trigger))
+    agree(rt, REF, "findings")
     with_password(rt, "lead.hmiprobation", "signatory.hmicfrs")
 
     with serving(rt) as server:
@@ -217,6 +226,7 @@ def test_a_word_report_goes_from_upload_to_early_publication_as_each_person_meet
         assert [e["actor"] for e in opened] == ["press@moj.example"] * 2
 
         # Publishing before 1 March is refused without the reason, and accepted with it.
+        agree_for_publication(rt, REF)
         page.goto(stream_url)
         publish = page.locator("#pub-publish")
         expect(publish.get_by_label("Version published")).to_have_value(v2)

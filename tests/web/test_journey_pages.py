@@ -18,6 +18,7 @@ from tests.conftest import Clock
 from tests.integration.walk import (
     BODIES,
     LEAD,
+    agree,
     agree_terms,
     approve_all,
     check_facts,
@@ -143,6 +144,7 @@ def test_a_thematic_inspection_is_taken_from_scoping_to_closed_on_the_pages(
     assert f"Version {tor[:12]} of the terms of reference is registered" in lead.notice(answer)
     for body in BODIES:
         decide(rt, body, tor, "terms_of_reference")
+    agree_on_the_page(rt, trail, lead, "methodology", "Case files read in four areas")
 
     # Moves, with the page's version to refuse a lost update.
     version = queries.show_stream(rt, REF)["version"]
@@ -156,6 +158,7 @@ def test_a_thematic_inspection_is_taken_from_scoping_to_closed_on_the_pages(
     ]
     trail.step(lead.post("moves", trigger="start_drafting"), "transitioned")
     assert state(rt) == "drafting"
+    agree_on_the_page(rt, trail, lead, "findings", "Risk information is not shared in time")
 
     # Drafting: the draft uploaded as a file; the factual accuracy check.
     answer = lead.post(
@@ -229,6 +232,15 @@ def test_a_thematic_inspection_is_taken_from_scoping_to_closed_on_the_pages(
     )
     trail.step(lead.post("publication/embargo"), "publication_changed", change="embargo_sent")
     url = "https://www.justiceinspectorates.gov.uk/mappa"
+    trail.refused(
+        lead.post("publication/publish", url=url, version=approved, early_release_reason="now"),
+        409,
+        "no recommendations version is registered",
+    )
+    agree_on_the_page(rt, trail, lead, "recommendations", "1. Share risk information")
+    agree_on_the_page(
+        rt, trail, lead, "publication_arrangements", "1 March 2022 00:01; embargo: MoJ press"
+    )
     trail.refused(
         lead.post("publication/publish", url=url, version=approved),
         409,
@@ -367,10 +379,21 @@ def test_a_refused_form_is_shown_again_as_it_was_sent(rt: Runtime) -> None:
     trail.refused(answer, 422, "the document is empty", audited=False)
 
 
+def agree_on_the_page(rt: Runtime, trail: Trail, lead: Person, kind: str, text: str) -> str:
+    """The lead registers a version of a key matter through the page's form; every body
+    agrees it."""
+    answer = lead.post("documents", kind=kind, text=text)
+    version: str = trail.step(answer, "document_registered", kind=kind)["payload"]["version"]
+    for body in BODIES:
+        decide(rt, body, version, kind)
+    return version
+
+
 def drafting(rt: Runtime, ref: str) -> None:
     agree_terms(rt, ref)
     send(rt, LEAD, FireTrigger(key=ref, trigger="start_fieldwork"))
     send(rt, LEAD, FireTrigger(key=ref, trigger="start_drafting"))
+    agree(rt, ref, "findings")
 
 
 def test_the_register_page_ages_filters_and_exports_recommendations(

@@ -128,6 +128,28 @@ class ParticipantsProposal(BaseModel):
     closed_at: datetime | None
 
 
+class KeyPeople(Model):
+    lead_inspector: str
+    senior_oversight: str
+
+
+class KeyMatter(Model):
+    matter: DocumentKind
+    label: str
+    decided_here: bool = Field(description="False when the kind inherits it (see inherited_from).")
+    inherited_from: str | None
+    version: str | None = Field(description="The current version's hash.")
+    approved: list[str]
+    awaiting: list[str]
+
+
+class KeyPeopleRequest(Model):
+    body: ShortText = Field(description="The body naming its people (code or alias): yours.")
+    lead_inspector: ShortText = Field(description="Username of its lead inspector.")
+    senior_oversight: ShortText = Field(description="Username of its senior-level oversight.")
+    reason: Text | None = Field(None, description="Why, when changing them (audited).")
+
+
 class StreamDetail(StreamSummary):
     summary: str
     priority: Priority
@@ -149,6 +171,13 @@ class StreamDetail(StreamSummary):
         None, description="The latest change of participants proposed, open or closed."
     )
     lifecycle_version: int = Field(1, description="The lifecycle version it started under.")
+    key_people: dict[str, KeyPeople] = Field(
+        default_factory=dict,
+        description="Each participating body's lead inspector and senior-level oversight.",
+    )
+    key_matters: list[KeyMatter] = Field(
+        default_factory=list, description="Each key matter decided jointly, and who is awaited."
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -19,6 +19,7 @@ from workflow.api.schemas import (
     DecisionRequest,
     DocumentRecord,
     DocumentRegistered,
+    KeyPeopleRequest,
     OverviewRow,
     ParticipantsDecisionRequest,
     ParticipantsProposalCreate,
@@ -38,6 +39,7 @@ from workflow.application.commands import (
     CreateWorkStream,
     EditWorkStream,
     FireTrigger,
+    NameKeyPeople,
     ProposeParticipants,
     RecordDecision,
     RecordParticipantsDecision,
@@ -301,6 +303,21 @@ def decide(rt: Rt, who: Who, key: Key, data: DecisionRequest) -> dict[str, Any]:
     }
 
 
+@router.put("/{key}/key-people", response_model=StreamDetail, summary="Name a body's leads")
+def name_key_people(rt: Rt, who: Who, key: Key, data: KeyPeopleRequest) -> dict[str, Any]:
+    """Your body names its lead inspector and senior-level oversight for the work stream
+    (people of the directory, of your body); a change is audited with who was named before."""
+    command = NameKeyPeople(
+        key=key,
+        body=data.body,
+        lead_inspector=data.lead_inspector,
+        senior_oversight=data.senior_oversight,
+        reason=data.reason,
+    )
+    result = rt.handle(command, who)
+    return queries.show_stream(rt, result.stream.ref)
+
+
 @router.post(
     "/{key}/signoff-links",
     response_model=SignoffLink,
@@ -315,8 +332,7 @@ def signoff_link(rt: Rt, who: Who, key: Key, data: SignoffLinkRequest) -> dict[s
         access.require_mover(who, "issue a sign-off link")
         if who.body != record["lead"]:
             raise NotPermitted(f"only {record['lead']}'s staff issue links for {record['ref']}")
-    field = "terms_of_reference" if data.kind is DocumentKind.TERMS_OF_REFERENCE else "report"
-    version = record[field]
+    version = next(m["version"] for m in record["key_matters"] if m["matter"] == data.kind.value)
     if version is None:
         raise InvalidInput(f"{record['ref']} has no {data.kind.value} version to decide on yet")
     token, expires = access.issue_signoff_link(

@@ -32,6 +32,7 @@ from workflow.application.commands import (
     LoadPeople,
     MarkDeadlineMet,
     MigrateLifecycle,
+    NameKeyPeople,
     OverrideDeadlineRule,
     ProposeParticipants,
     Publish,
@@ -128,6 +129,10 @@ POLICY: dict[type[Command], Rule] = {
     RegisterDocument: _lead_staff("register a document version"),
     # -- joint decisions: each participating body's own signatory or deputy ---------------
     RecordDecision: Rule("record a body's decision", _grant(DECIDERS, PARTICIPANT)),
+    # Each participating body names its own lead inspector and senior-level oversight.
+    NameKeyPeople: Rule(
+        "name a body's lead inspector and senior-level oversight", _grant(MOVERS, PARTICIPANT)
+    ),
     # A change of participants: the lead proposes, each body that remains agrees (the
     # domain refuses a body the change would drop).
     ProposeParticipants: _lead_staff("propose a change of participants"),

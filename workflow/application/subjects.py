@@ -11,6 +11,7 @@ from workflow.application.commands import (
     CreateWorkStream,
     ExtendDeadline,
     MarkDeadlineMet,
+    NameKeyPeople,
     RecordDecision,
     RecordParticipantsDecision,
     RevokeToken,
@@ -83,10 +84,11 @@ def relation_of(
     if key is None:
         return Relation.NONE, ""
     ws = uow.streams.get(key)
-    if isinstance(command, RecordDecision | RecordParticipantsDecision):
+    if isinstance(command, RecordDecision | RecordParticipantsDecision | NameKeyPeople):
         body = bodies.code_of(command.body)
         if who.body != body:
-            return Relation.OTHER_BODY, f"cannot decide for {body}"
+            act = "name people" if isinstance(command, NameKeyPeople) else "decide"
+            return Relation.OTHER_BODY, f"cannot {act} for {body}"
         if body not in ws.participants:
             return Relation.OUTSIDER, (
                 f"{body} does not take part in {ws.ref}: its bodies are "

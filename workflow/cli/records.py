@@ -23,7 +23,8 @@ from workflow.cli.output import (
 from workflow.domain.errors import InvalidInput
 
 drafts = typer.Typer(
-    help="Document versions: draft reports and terms of reference.", no_args_is_help=True
+    help="Document versions: draft reports, terms of reference and the other key matters.",
+    no_args_is_help=True,
 )
 signoff = typer.Typer(
     help="Joint decisions: every participating body on one version.", no_args_is_help=True
@@ -31,7 +32,14 @@ signoff = typer.Typer(
 audit = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 
 Key = Annotated[str, typer.Argument(help="Work stream id or ref.")]
-Kind = Annotated[str, typer.Option("--kind", help="report or terms_of_reference.")]
+Kind = Annotated[
+    str,
+    typer.Option(
+        "--kind",
+        help="report, terms_of_reference, methodology, findings, recommendations or "
+        "publication_arrangements.",
+    ),
+]
 
 
 @drafts.command("add")

@@ -11,6 +11,7 @@ from workflow.application.commands import (
     EditWorkStream,
     FireTrigger,
     MigrateLifecycle,
+    NameKeyPeople,
 )
 from workflow.application.queries import streams as queries
 from workflow.cli.output import Actor, Body, JsonFlag, cli_principal, output, runtime, say, table
@@ -87,6 +88,30 @@ def show(key: Key, as_json: JsonFlag = False) -> None:
         if data["children"]:
             fields.append(("children", ", ".join(data["children"])))
         table(None, ["field", "value"], fields)
+        if data["key_people"]:
+            table(
+                "lead inspectors and senior-level oversight",
+                ["body", "lead inspector", "senior oversight"],
+                [
+                    (b, p["lead_inspector"], p["senior_oversight"])
+                    for b, p in data["key_people"].items()
+                ],
+            )
+        table(
+            "key decisions",
+            ["matter", "version", "approved by", "awaiting"],
+            [
+                (
+                    m["label"],
+                    (m["version"] or "—")[:12],
+                    ", ".join(m["approved"]) or "—",
+                    ", ".join(m["awaiting"]) or "—",
+                )
+                if m["decided_here"]
+                else (m["label"], f"not decided here: {m['inherited_from']}", "", "")
+                for m in data["key_matters"]
+            ],
+        )
         for note in data["missing"]:
             say(f"[yellow]missing:[/] {note}")
         if data["outstanding"]:
@@ -213,6 +238,43 @@ def edit(
         queries.show_stream(rt, ws.ref),
         lambda: say(f"{ws.ref} is at version {ws.version}"),
     )
+
+
+@app.command("name-leads")
+def name_leads(
+    key: Key,
+    for_body: Annotated[str, typer.Option("--body", help="The body naming its people: yours.")],
+    lead_inspector: Annotated[
+        str, typer.Option("--lead-inspector", help="Username of the body's lead inspector.")
+    ],
+    senior_oversight: Annotated[
+        str, typer.Option("--senior-oversight", help="Username of its senior-level oversight.")
+    ],
+    actor: Actor,
+    reason: Annotated[str | None, typer.Option(help="Why, when changing them (audited).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Name a participating body's lead inspector and senior-level oversight (before the
+    terms of reference can be registered, under lifecycle version 2)."""
+    rt = runtime()
+    command = NameKeyPeople(
+        key=key,
+        body=for_body,
+        lead_inspector=lead_inspector,
+        senior_oversight=senior_oversight,
+        reason=reason,
+    )
+    # --body names the body whose people these are: the policy checks it is the actor's.
+    result = rt.handle(command, cli_principal(actor))
+    ws = result.stream
+    code = rt.bodies.code_of(for_body)
+    message = (
+        f"{code} named {lead_inspector} (lead inspector) and {senior_oversight} "
+        f"(senior-level oversight) for {ws.ref}"
+        if result.changed
+        else f"{code}'s people for {ws.ref} are already those"
+    )
+    output(as_json, queries.show_stream(rt, ws.ref), lambda: say(message))
 
 
 @app.command("migrate-lifecycle")

@@ -43,6 +43,7 @@ class Action(StrEnum):
     RATING_RECORDED = "rating_recorded"
     PARTICIPANTS_PROPOSAL_CHANGED = "participants_proposal_changed"
     WITNESS_KEY_REGISTERED = "witness_key_registered"
+    KEY_PEOPLE_NAMED = "key_people_named"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,6 +140,27 @@ class DecisionRecorded(Event):
             "decision": self.decision,
             "version": self.version,
             "round": self.round,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeyPeopleNamed(Event):
+    """``named_for`` names its lead inspector and senior-level oversight; ``previous`` is who
+    was named before (None the first time), so a change is audited with both."""
+
+    action: ClassVar[Action] = Action.KEY_PEOPLE_NAMED
+    named_for: str
+    lead_inspector: str
+    senior_oversight: str
+    previous: Mapping[str, str] | None = None
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return {
+            "body": self.named_for,
+            "lead_inspector": self.lead_inspector,
+            "senior_oversight": self.senior_oversight,
+            "previous": dict(self.previous) if self.previous else None,
         }
 
 

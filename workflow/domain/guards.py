@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from workflow.domain.joint_decisions import DocumentKind
+from workflow.domain.key_matters import decides
 from workflow.domain.stages import ScopingDecision, Stage, WorkStreamKind
 from workflow.domain.workstream import WorkStream
 
@@ -48,6 +50,52 @@ def terms_of_reference_agreed(ws: WorkStream, ctx: MoveContext) -> str | None:
         return (
             f"the terms of reference (version {tor.current[:12]}) await agreement from "
             f"{', '.join(missing)}"
+        )
+    return None
+
+
+def matter_agreed(matter: DocumentKind) -> Guard:
+    """Every participating body has agreed the current version of ``matter`` (a key matter
+    the lead may not decide alone), unless the kind of work stream does not decide it
+    itself (:mod:`workflow.domain.key_matters`). The refusal names the matter, the version
+    and the bodies still to decide."""
+    label = matter.label
+
+    def guard(ws: WorkStream, ctx: MoveContext) -> str | None:
+        if not decides(ws.kind, matter):
+            return None
+        doc = ws.document(matter)
+        if doc.current is None:
+            return (
+                f"no {label} version is registered: register it and have every body agree "
+                f"(`cjji drafts add {ws.ref} --kind {matter.value} --file FILE`)"
+            )
+        missing = doc.outstanding(ws.participants)
+        if missing:
+            verb = "await" if label.endswith("s") else "awaits"
+            return (
+                f"the {label} (version {doc.current[:12]}) {verb} agreement from "
+                f"{', '.join(missing)}"
+            )
+        return None
+
+    guard.__name__ = f"{matter.value}_agreed"
+    return guard
+
+
+methodology_agreed = matter_agreed(DocumentKind.METHODOLOGY)
+findings_agreed = matter_agreed(DocumentKind.FINDINGS)
+recommendations_agreed = matter_agreed(DocumentKind.RECOMMENDATIONS)
+publication_arrangements_agreed = matter_agreed(DocumentKind.PUBLICATION_ARRANGEMENTS)
+
+
+def key_people_named(ws: WorkStream, ctx: MoveContext) -> str | None:
+    """Each participating body has named its lead inspector and senior-level oversight."""
+    missing = ws.unnamed_key_people()
+    if missing:
+        return (
+            f"{', '.join(missing)} {'has' if len(missing) == 1 else 'have'} not named a lead "
+            "inspector and senior-level oversight (`cjji streams name-leads`)"
         )
     return None
 

@@ -1,7 +1,9 @@
 """Decisions that every participating body must take on one version of a document.
 
-One mechanism serves the terms of reference (agreed at the end of scoping: the lead makes
-no unilateral decision on scope) and the report (joint sign-off). A version is named by
+One mechanism serves every key matter on which the lead makes no unilateral decision (CJJI
+standard methodology, 2024): the terms of reference (scope) and the methodology, agreed in
+scoping; the findings and judgements; the report (joint sign-off); the recommendations;
+and the publication arrangements (date and time, embargo recipients). A version is named by
 the hash of its content; a decision names the version it applies to, so an approval can
 never drift onto a text the body has not read. Registering a new version voids every
 standing decision, because they were taken on another text.
@@ -22,6 +24,33 @@ from workflow.domain.stages import Stage
 class DocumentKind(StrEnum):
     TERMS_OF_REFERENCE = "terms_of_reference"
     REPORT = "report"
+    METHODOLOGY = "methodology"
+    FINDINGS = "findings"
+    RECOMMENDATIONS = "recommendations"
+    PUBLICATION_ARRANGEMENTS = "publication_arrangements"
+
+    @property
+    def label(self) -> str:
+        """How a sentence names it: "the findings and judgements", "the methodology"."""
+        return LABELS[self]
+
+
+LABELS: dict[DocumentKind, str] = {
+    DocumentKind.TERMS_OF_REFERENCE: "terms of reference",
+    DocumentKind.REPORT: "report",
+    DocumentKind.METHODOLOGY: "methodology",
+    DocumentKind.FINDINGS: "findings and judgements",
+    DocumentKind.RECOMMENDATIONS: "recommendations",
+    DocumentKind.PUBLICATION_ARRANGEMENTS: "publication arrangements",
+}
+
+#: The key matters added by lifecycle version 2 (the two first ones have fields of their own).
+KEY_MATTERS = (
+    DocumentKind.METHODOLOGY,
+    DocumentKind.FINDINGS,
+    DocumentKind.RECOMMENDATIONS,
+    DocumentKind.PUBLICATION_ARRANGEMENTS,
+)
 
 
 #: The one state in which each document is decided on: every participating body agrees
@@ -32,6 +61,29 @@ DECIDED_IN: dict[DocumentKind, Stage] = {
 }
 #: The document decided on in a state (the same rule, read the other way).
 DOCUMENT_DECIDED_IN: dict[Stage, DocumentKind] = {s: k for k, s in DECIDED_IN.items()}
+
+#: The states in which decisions on each document are taken. Deadlines and reminders
+#: follow :data:`DECIDED_IN` (the terms of reference and the report); the other key
+#: matters are decided while the work they settle is in hand, before the move that
+#: needs them (workflow/domain/guards.py).
+DECIDED_DURING: dict[DocumentKind, tuple[Stage, ...]] = {
+    DocumentKind.TERMS_OF_REFERENCE: (Stage.SCOPING,),
+    DocumentKind.METHODOLOGY: (Stage.SCOPING,),
+    DocumentKind.FINDINGS: (Stage.FIELDWORK, Stage.DRAFTING),
+    DocumentKind.REPORT: (Stage.JOINT_SIGNOFF,),
+    DocumentKind.RECOMMENDATIONS: (Stage.DRAFTING, Stage.JOINT_SIGNOFF, Stage.PUBLICATION),
+    DocumentKind.PUBLICATION_ARRANGEMENTS: (
+        Stage.DRAFTING,
+        Stage.JOINT_SIGNOFF,
+        Stage.PUBLICATION,
+    ),
+}
+#: The states in which a new version may be registered: where it is decided, and for the
+#: report also drafting (a draft is written before sign-off starts).
+REGISTERED_DURING: dict[DocumentKind, tuple[Stage, ...]] = {
+    **DECIDED_DURING,
+    DocumentKind.REPORT: (Stage.DRAFTING, Stage.JOINT_SIGNOFF),
+}
 
 
 class Decision(StrEnum):
@@ -111,7 +163,7 @@ class JointDocument:
         self, body: str, decision: Decision, version: str, comment: str | None
     ) -> None:
         """Refuse a decision that would not mean what its author thinks it means."""
-        label = self.kind.value.replace("_", " ")
+        label = self.kind.label
         if self.current is None:
             raise Refused(f"no {label} version is registered yet: register one before deciding")
         if len(version) != 64:

@@ -80,6 +80,30 @@ TRANSITIONS: tuple[Move, ...] = (
     *(Move(T.WITHDRAW, s, S.WITHDRAWN, (g.reason_given,)) for s in (*OPEN_STAGES, S.PAUSED)),
 )
 
+
+def _with_guards(
+    table: Iterable[Move], extra: dict[Trigger, tuple[Guard, ...]]
+) -> tuple[Move, ...]:
+    return tuple(
+        Move(m.trigger, m.source, m.dest, m.guards + extra.get(m.trigger, ())) for m in table
+    )
+
+
+#: Version 2, jointly owned at every key decision (CJJI standard methodology, 2024): the
+#: moves wait for the key matters that must stand before them. Fieldwork needs the scope
+#: and the methodology agreed; joint sign-off the findings and judgements; publication
+#: the recommendations and the publication arrangements. Its streams also name each
+#: body's lead inspector and senior-level oversight before the terms of reference are
+#: registered (:attr:`Lifecycle.names_key_people`).
+KEY_DECISIONS: tuple[Move, ...] = _with_guards(
+    TRANSITIONS,
+    {
+        T.START_FIELDWORK: (g.key_people_named, g.methodology_agreed),
+        T.SUBMIT_FOR_SIGNOFF: (g.findings_agreed,),
+        T.PUBLISH: (g.recommendations_agreed, g.publication_arrangements_agreed),
+    },
+)
+
 #: Moves the engine makes by itself when a joint decision completes; people cannot fire them.
 AUTOMATIC_TRIGGERS = frozenset({T.COMPLETE_SIGNOFF, T.SEND_BACK})
 
@@ -100,11 +124,16 @@ class Lifecycle:
     version: int
     transitions: tuple[Move, ...]
     moves: dict[tuple[Stage, Trigger], list[Move]] = field(compare=False, repr=False)
+    #: Whether every participating body names its lead inspector and senior-level
+    #: oversight before the terms of reference can be registered.
+    names_key_people: bool = False
 
     @classmethod
-    def of(cls, version: int, transitions: Iterable[Move]) -> Lifecycle:
+    def of(
+        cls, version: int, transitions: Iterable[Move], *, names_key_people: bool = False
+    ) -> Lifecycle:
         table = tuple(transitions)
-        return cls(version, table, _moves_from(table))
+        return cls(version, table, _moves_from(table), names_key_people)
 
     def allows(self, source: Stage, dest: Stage, trigger: str | None) -> bool:
         """Whether a recorded move (as replay reads it) is a row of this table."""
@@ -121,20 +150,23 @@ LIFECYCLES: dict[int, Lifecycle] = {1: Lifecycle.of(1, TRANSITIONS)}
 MOVES = LIFECYCLES[1].moves
 
 
-def register(version: int, transitions: Iterable[Move]) -> Lifecycle:
-    """Add a new version: from now on new work streams start under it."""
+def register(
+    version: int, transitions: Iterable[Move], *, names_key_people: bool = True
+) -> Lifecycle:
+    """Add a new version: from now on new work streams start under it. Every version from
+    2 on keeps the key people rule unless it says otherwise."""
     if version in LIFECYCLES:
         raise ValueError(f"lifecycle version {version} exists: a registered table never changes")
     if version != current_version() + 1:
         raise ValueError(f"the next lifecycle version is {current_version() + 1}, not {version}")
-    LIFECYCLES[version] = Lifecycle.of(version, transitions)
+    LIFECYCLES[version] = Lifecycle.of(version, transitions, names_key_people=names_key_people)
     return LIFECYCLES[version]
 
 
 def unregister(version: int) -> None:
     """For tests only: forget the newest version (and its machine)."""
-    if version != current_version() or version == 1:
-        raise ValueError("only the newest version, never version 1, can be forgotten")
+    if version != current_version() or version <= SHIPPED:
+        raise ValueError("only the newest version, never a shipped one, can be forgotten")
     del LIFECYCLES[version]
     machine.cache_clear()
 
@@ -150,6 +182,11 @@ def lifecycle(version: int) -> Lifecycle:
     except KeyError:
         known = ", ".join(map(str, sorted(LIFECYCLES)))
         raise ValueError(f"no lifecycle version {version} (known: {known})") from None
+
+
+register(2, KEY_DECISIONS)
+#: The versions the engine ships with: tests may add (and forget) later ones.
+SHIPPED = 2
 
 
 def allowed_triggers(state: Stage, version: int = 1) -> list[Trigger]:

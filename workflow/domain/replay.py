@@ -14,6 +14,7 @@ from workflow.domain.events import Action
 from workflow.domain.factual_accuracy import decode_check
 from workflow.domain.fuzzy_dates import FuzzyDate
 from workflow.domain.joint_decisions import Decision, DecisionRecord, DocumentKind
+from workflow.domain.key_people import KeyPeople
 from workflow.domain.lifecycle import lifecycle
 from workflow.domain.participants import decode_proposal
 from workflow.domain.publication import decode_publication
@@ -131,6 +132,10 @@ def apply(
         ws.rating = payload["rating"]
     elif action == Action.PARTICIPANTS_PROPOSAL_CHANGED:
         ws.participants_proposal = decode_proposal(payload["proposal"])
+    elif action == Action.KEY_PEOPLE_NAMED:
+        ws.key_people[payload["body"]] = KeyPeople(
+            payload["lead_inspector"], payload["senior_oversight"]
+        )
     return ws
 
 

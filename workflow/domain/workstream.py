@@ -11,17 +11,25 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from workflow.domain.errors import Refused
-from workflow.domain.events import DecisionRecorded, DocumentRegistered, Event, WorkStreamEdited
+from workflow.domain.errors import InvalidInput, Refused
+from workflow.domain.events import (
+    DecisionRecorded,
+    DocumentRegistered,
+    Event,
+    KeyPeopleNamed,
+    WorkStreamEdited,
+)
 from workflow.domain.factual_accuracy import FactualAccuracyCheck, encode_check
 from workflow.domain.fuzzy_dates import FuzzyDate
 from workflow.domain.joint_decisions import (
-    DECIDED_IN,
+    DECIDED_DURING,
+    KEY_MATTERS,
     Decision,
     DecisionRecord,
     DocumentKind,
     JointDocument,
 )
+from workflow.domain.key_people import KeyPeople, encode_key_people
 from workflow.domain.participants import ParticipantsProposal, encode_proposal
 from workflow.domain.publication import Publication, encode_publication
 from workflow.domain.recommendations import Recommendation, encode_recommendation
@@ -67,6 +75,13 @@ class WorkStream:
         default_factory=lambda: JointDocument(DocumentKind.TERMS_OF_REFERENCE)
     )
     report: JointDocument = field(default_factory=lambda: JointDocument(DocumentKind.REPORT))
+    #: The other key matters decided jointly (methodology, findings, recommendations,
+    #: publication arrangements), each a document of its own.
+    matters: dict[DocumentKind, JointDocument] = field(
+        default_factory=lambda: {k: JointDocument(k) for k in KEY_MATTERS}
+    )
+    #: Each participating body's lead inspector and senior-level oversight, by body code.
+    key_people: dict[str, KeyPeople] = field(default_factory=dict)
     recommendations: list[Recommendation] = field(default_factory=list)
     fieldwork_team: tuple[str, ...] = ()  # usernames: who may not sign off the FA check
     factual_accuracy: FactualAccuracyCheck | None = None
@@ -87,7 +102,15 @@ class WorkStream:
         return lead + tuple(b for b in self.supporting if b != self.lead)
 
     def document(self, kind: DocumentKind) -> JointDocument:
-        return self.terms_of_reference if kind is DocumentKind.TERMS_OF_REFERENCE else self.report
+        if kind is DocumentKind.TERMS_OF_REFERENCE:
+            return self.terms_of_reference
+        if kind is DocumentKind.REPORT:
+            return self.report
+        return self.matters[kind]
+
+    def unnamed_key_people(self) -> list[str]:
+        """Participating bodies that have not named their lead inspector and oversight."""
+        return [b for b in self.participants if b not in self.key_people]
 
     def awaited_decision(self) -> tuple[DocumentKind, list[str]] | None:
         """The document being decided on now and the bodies whose decision is awaited.
@@ -110,16 +133,16 @@ class WorkStream:
         """Why ``body`` no longer owes a decision on ``version`` of the ``kind`` document, in
         words; None if it still does. A request or a reminder that is no longer owed is not
         sent."""
-        label = kind.value.replace("_", " ")
-        decided_in = DECIDED_IN[kind]
+        label = kind.label
+        decided_in = DECIDED_DURING[kind]
         # A pause stops the clocks, not the decision: the work stream resumes where it was,
         # and nothing would ask the body again, so a request reaching a paused work stream
         # that paused in the decision's state is still sent.
         state = self.paused_from if self.state is Stage.PAUSED else self.state
-        if state is not decided_in:
+        if state not in decided_in:
             return (
                 f"{self.ref} is in {self.state.value}: decisions on the {label} are taken in "
-                f"{decided_in.value}"
+                f"{' or '.join(s.value for s in decided_in)}"
             )
         if body not in self.participants:
             return f"{body} no longer takes part in {self.ref}"
@@ -253,6 +276,44 @@ class WorkStream:
         )
         return True
 
+    def name_key_people(
+        self,
+        named_for: str,
+        people: KeyPeople,
+        actor: str,
+        body: str | None,
+        at: datetime,
+        reason: str | None = None,
+    ) -> bool:
+        """Record ``named_for``'s lead inspector and senior-level oversight; False (nothing
+        recorded) if they are already the ones named. A change keeps who was named before."""
+        if named_for not in self.participants:
+            raise Refused(
+                f"{named_for} does not take part in {self.ref}: its bodies are "
+                f"{', '.join(self.participants) or 'not recorded'}"
+            )
+        if people.lead_inspector == people.senior_oversight:
+            raise InvalidInput(
+                "the lead inspector and the senior-level oversight must be two different people"
+            )
+        before = self.key_people.get(named_for)
+        if before == people:
+            return False
+        self.key_people[named_for] = people
+        self.record(
+            KeyPeopleNamed(
+                actor=actor,
+                body=body,
+                at=at,
+                reason=reason,
+                named_for=named_for,
+                lead_inspector=people.lead_inspector,
+                senior_oversight=people.senior_oversight,
+                previous=before.encode() if before else None,
+            )
+        )
+        return True
+
     def record_decision(self, kind: DocumentKind, record: DecisionRecord) -> None:
         doc = self.document(kind)
         doc.check_decision(record.body, record.decision, record.version, record.comment)
@@ -296,12 +357,16 @@ class WorkStream:
         }
 
     def encoded_documents(self) -> dict[str, Any]:
+        # The other key matters only once they have a version: a stream that never had
+        # one is stored, and compared with its replay, exactly as before they existed.
+        docs = (self.terms_of_reference, self.report, *self.matters.values())
         return {
             doc.kind.value: {
                 "versions": list(doc.versions),
                 "decisions": [encode_decision(d) for d in doc.decisions],
             }
-            for doc in (self.terms_of_reference, self.report)
+            for doc in docs
+            if doc.kind in (DocumentKind.TERMS_OF_REFERENCE, DocumentKind.REPORT) or doc.versions
         }
 
     def snapshot(self) -> dict[str, Any]:
@@ -321,6 +386,7 @@ class WorkStream:
             "publication": encode_publication(self.publication),
             "rating": self.rating,
             "participants_proposal": encode_proposal(self.participants_proposal),
+            "key_people": encode_key_people(self.key_people),
         }
 
 

@@ -8,11 +8,13 @@ from typing import Any
 from workflow.domain.factual_accuracy import decode_check, encode_check
 from workflow.domain.fuzzy_dates import FuzzyDate
 from workflow.domain.joint_decisions import (
+    KEY_MATTERS,
     Decision,
     DecisionRecord,
     DocumentKind,
     JointDocument,
 )
+from workflow.domain.key_people import decode_key_people, encode_key_people
 from workflow.domain.participants import decode_proposal, encode_proposal
 from workflow.domain.publication import decode_publication, encode_publication
 from workflow.domain.recommendations import decode_recommendation
@@ -71,6 +73,8 @@ def stream_from_row(row: WorkStreamRow, recommendations: list[RecommendationRow]
             DocumentKind.TERMS_OF_REFERENCE, docs.get("terms_of_reference", {})
         ),
         report=_document(DocumentKind.REPORT, docs.get("report", {})),
+        matters={k: _document(k, docs.get(k.value, {})) for k in KEY_MATTERS},
+        key_people=decode_key_people(row.key_people),
         recommendations=[
             decode_recommendation(r.details)
             for r in sorted(recommendations, key=lambda r: r.number)
@@ -109,3 +113,4 @@ def copy_to_row(ws: WorkStream, row: WorkStreamRow) -> None:
     row.rating = ws.rating
     row.participants_proposal = encode_proposal(ws.participants_proposal)
     row.lifecycle_version = ws.lifecycle_version
+    row.key_people = encode_key_people(ws.key_people)

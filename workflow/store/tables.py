@@ -56,6 +56,8 @@ class WorkStreamRow(SQLModel, table=True):
     lifecycle_version: int = Field(
         default=1, sa_column=Column(Integer, nullable=False, server_default="1")
     )
+    #: Each participating body's lead inspector and senior-level oversight, by body code.
+    key_people: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     version: int = 0
     created_at: datetime
     updated_at: datetime

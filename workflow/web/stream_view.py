@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse
 
 from workflow.application import visibility
 from workflow.application.commands import FireTrigger
-from workflow.application.handlers import documents
 from workflow.application.policy import is_allowed
 from workflow.application.principal import Principal
 from workflow.application.queries import changes, progress
@@ -28,7 +27,7 @@ from workflow.application.subjects import stream_relation
 from workflow.bootstrap import Runtime
 from workflow.domain import lifecycle
 from workflow.domain.guards import MoveContext
-from workflow.domain.joint_decisions import DocumentKind
+from workflow.domain.joint_decisions import REGISTERED_DURING, DocumentKind
 from workflow.domain.publication import RecipientKind
 from workflow.domain.recommendations import (
     Progress,
@@ -59,10 +58,7 @@ MOVE_FIELDS = {
     Trigger.CONCLUDE_SCOPING.value: "decision",
     Trigger.PUBLISH.value: "publication",  # its form is in the publication section
 }
-DOCUMENT_NAMES = {
-    DocumentKind.TERMS_OF_REFERENCE: "terms of reference",
-    DocumentKind.REPORT: "report",
-}
+DOCUMENT_NAMES = {kind: kind.label for kind in DocumentKind}
 MOVE_LABELS = {
     Trigger.START_FIELDWORK.value: "Start fieldwork",
     Trigger.START_DRAFTING.value: "Start drafting",
@@ -154,7 +150,7 @@ def _offers(rt: Runtime, who: Principal, ws: WorkStream) -> dict[str, Any]:
             "the": f"the {DOCUMENT_NAMES[kind]}",
         }
         for kind in DocumentKind
-        if acting and ws.state in documents.REGISTERED_IN[kind]
+        if acting and ws.state in REGISTERED_DURING[kind]
     ]
     return offers
 

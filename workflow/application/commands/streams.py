@@ -64,6 +64,17 @@ class RegisterDocument(Command):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class NameKeyPeople(Command):
+    """``body`` names its lead inspector and senior-level oversight for a work stream."""
+
+    key: str
+    body: str
+    lead_inspector: str
+    senior_oversight: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RecordDecision(Command):
     """``body``'s decision on one version of a document, taken by one of its signatories."""
 

@@ -80,7 +80,9 @@ def on_moved(event: Transitioned, ws: WorkStream, ctx: Context) -> None:
 def on_decided(event: DecisionRecorded, ws: WorkStream, ctx: Context) -> None:
     ledger = _ledger(ws, ctx)
     kind = DocumentKind(event.kind)
-    stage = DECIDED_IN[kind]
+    stage = DECIDED_IN.get(kind)
+    if stage is None:
+        return  # deadlines are kept for the terms of reference and the report
     if event.decision == Decision.APPROVE:
         approved = [
             r

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from workflow.adapters.document_files import UnsupportedDocument, media_type_of
-from workflow.application.commands import RecordDecision, RegisterDocument
+from workflow.application.commands import NameKeyPeople, RecordDecision, RegisterDocument
 from workflow.application.context import Context
 from workflow.application.inputs import choice
 from workflow.application.principal import Actor
@@ -21,21 +21,18 @@ from workflow.domain import lifecycle
 from workflow.domain.errors import InvalidInput, Refused
 from workflow.domain.guards import MoveContext
 from workflow.domain.joint_decisions import (
-    DECIDED_IN,
+    DECIDED_DURING,
+    REGISTERED_DURING,
     Decision,
     DecisionRecord,
     DocumentKind,
     content_hash,
 )
+from workflow.domain.key_people import KeyPeople
 from workflow.domain.stages import Stage, Trigger
 from workflow.domain.workstream import WorkStream
-from workflow.store.tables import DocumentContentRow
+from workflow.store.tables import DocumentContentRow, UserRow
 
-#: The states in which a new version may be registered.
-REGISTERED_IN = {
-    DocumentKind.TERMS_OF_REFERENCE: (Stage.SCOPING,),
-    DocumentKind.REPORT: (Stage.DRAFTING, Stage.JOINT_SIGNOFF),
-}
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 
@@ -60,12 +57,14 @@ def register_document(cmd: RegisterDocument, ctx: Context) -> Registered:
     version = content_hash(content)
     uow, actor = ctx.uow, ctx.actor
     ws = uow.streams.get(cmd.key)
-    if ws.state not in REGISTERED_IN[doc_kind]:
-        allowed = " or ".join(s.value for s in REGISTERED_IN[doc_kind])
+    if ws.state not in REGISTERED_DURING[doc_kind]:
+        allowed = " or ".join(s.value for s in REGISTERED_DURING[doc_kind])
         raise Refused(
-            f"{ws.ref} is in {ws.state.value}: a {doc_kind.value.replace('_', ' ')}"
-            f" version is registered in {allowed}"
+            f"{ws.ref} is in {ws.state.value}: a {doc_kind.label} version is registered in "
+            f"{allowed}"
         )
+    if doc_kind is DocumentKind.TERMS_OF_REFERENCE:
+        _check_key_people_named(ws)
     now = ctx.clock()
     new = ws.register_document(doc_kind, version, actor.name, actor.body, now)
     stream_id = uow.streams.id_of(ws.ref)
@@ -83,6 +82,56 @@ def register_document(cmd: RegisterDocument, ctx: Context) -> Registered:
             )
         )
     return Registered(ws, version, new)
+
+
+def _check_key_people_named(ws: WorkStream) -> None:
+    """Under a lifecycle that asks it, each body names its lead inspector and senior-level
+    oversight before the scope is developed (CJJI standard methodology)."""
+    missing = ws.unnamed_key_people()
+    if lifecycle.lifecycle(ws.lifecycle_version).names_key_people and missing:
+        raise Refused(
+            f"{ws.ref}: the terms of reference can be registered once every participating "
+            f"body has named its lead inspector and senior-level oversight; "
+            f"{', '.join(missing)} {'has' if len(missing) == 1 else 'have'} not "
+            f"(`cjji streams name-leads {ws.ref} --body BODY --lead-inspector USERNAME "
+            "--senior-oversight USERNAME`)"
+        )
+
+
+@dataclass(frozen=True)
+class Named:
+    stream: WorkStream
+    changed: bool
+
+
+def name_key_people(cmd: NameKeyPeople, ctx: Context) -> Named:
+    """The policy has checked that the actor is an inspector or chief inspector of
+    ``cmd.body``, which takes part; here, that both are people of that body."""
+    body = ctx.bodies.code_of(cmd.body)
+    ws = ctx.uow.streams.get(cmd.key)
+    if ws.state.value in ("closed", "withdrawn"):
+        raise Refused(f"{ws.ref} is {ws.state.value}: its people can no longer be named")
+    lead = _person_of(ctx, body, cmd.lead_inspector, "lead inspector")
+    oversight = _person_of(ctx, body, cmd.senior_oversight, "senior-level oversight")
+    actor = ctx.actor
+    changed = ws.name_key_people(
+        body, KeyPeople(lead, oversight), actor.name, actor.body, ctx.clock(), cmd.reason
+    )
+    return Named(ws, changed)
+
+
+def _person_of(ctx: Context, body: str, username: str, role: str) -> str:
+    name = username.strip()
+    if not name:
+        raise InvalidInput(f"give the username of {body}'s {role}")
+    row = ctx.uow.session.exec(select(UserRow).where(col(UserRow.username) == name)).first()
+    if row is None or not row.active:
+        raise InvalidInput(
+            f"no active person {name!r} in the directory: `cjji users list` shows them"
+        )
+    if row.body != body:
+        raise InvalidInput(f"{name} acts for {row.body}, not {body}: name one of {body}'s people")
+    return name
 
 
 def _content_stored(session: Session, stream_id: int, kind: DocumentKind, version: str) -> bool:
@@ -109,11 +158,10 @@ def record_decision(cmd: RecordDecision, ctx: Context) -> Decided:
     verdict: Decision = choice(Decision, cmd.decision, "decision")
     body_code = ctx.bodies.code_of(cmd.body)
     ws = ctx.uow.streams.get(cmd.key)
-    if ws.state is not DECIDED_IN[doc_kind]:
+    if ws.state not in DECIDED_DURING[doc_kind]:
         raise Refused(
-            f"{ws.ref} is in {ws.state.value}: decisions on the "
-            f"{doc_kind.value.replace('_', ' ')} are taken in "
-            f"{DECIDED_IN[doc_kind].value}"
+            f"{ws.ref} is in {ws.state.value}: decisions on the {doc_kind.label} are taken "
+            f"in {' or '.join(s.value for s in DECIDED_DURING[doc_kind])}"
         )
     now = ctx.clock()
     actor = ctx.actor
@@ -142,4 +190,8 @@ def _move_on(
     return None
 
 
-HANDLERS = {RegisterDocument: register_document, RecordDecision: record_decision}
+HANDLERS = {
+    RegisterDocument: register_document,
+    RecordDecision: record_decision,
+    NameKeyPeople: name_key_people,
+}

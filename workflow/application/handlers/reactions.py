@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from workflow.application.context import Context
 from workflow.domain.events import DocumentRegistered, Event, SignoffRequested, Transitioned
-from workflow.domain.joint_decisions import DECIDED_IN, Decision, DocumentKind
+from workflow.domain.joint_decisions import DECIDED_DURING, Decision, DocumentKind
 from workflow.domain.stages import Stage, Trigger
 from workflow.domain.workstream import WorkStream
 
@@ -47,8 +47,9 @@ def request_decisions_on_new_version(
 ) -> None:
     kind = DocumentKind(event.kind)
     # A new report version during sign-off voids earlier approvals: ask again.
-    # A new terms-of-reference version in scoping asks every body to agree it.
-    if ws.state is DECIDED_IN[kind]:
+    # A new version of a key matter (terms of reference, methodology, findings, ...) where
+    # it is decided asks every body to agree it.
+    if ws.state in DECIDED_DURING[kind]:
         _request_decisions(ctx, ws, kind, event)
 
 

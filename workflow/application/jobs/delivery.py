@@ -103,7 +103,7 @@ def _decision_message(
             ref=ws.ref,
             body=body_code,
             body_name=body.name,
-            document=kind.value.replace("_", " "),
+            document=kind.label,
             version=version,
             due=due,
             changes=changed,

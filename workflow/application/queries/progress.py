@@ -180,7 +180,10 @@ def stream_record(rt: Runtime, key: str) -> dict[str, Any]:
         ).all()
     files = {(k, h): rest for k, h, *rest in stored}
     documents = []
-    for doc in (ws.terms_of_reference, ws.report):
+    # The terms of reference and the report always; the other key matters once registered.
+    shown = [ws.document(k) for k in queries.MATTER_ORDER]
+    always = (DocumentKind.TERMS_OF_REFERENCE, DocumentKind.REPORT)
+    for doc in (d for d in shown if d.versions or d.kind in always):
         versions = []
         for number, version in enumerate(doc.versions, start=1):
             filename, media_type, size, at, by = files.get(
@@ -214,6 +217,7 @@ def stream_record(rt: Runtime, key: str) -> dict[str, Any]:
         documents.append(
             {
                 "kind": doc.kind.value,
+                "label": doc.kind.label,
                 "current": doc.current,
                 "versions": versions,
                 "by_body": [

@@ -15,7 +15,14 @@ from workflow.domain import lifecycle
 from workflow.domain.audit_chain import Verification
 from workflow.domain.errors import NotFound
 from workflow.domain.guards import MoveContext
-from workflow.domain.joint_decisions import DOCUMENT_DECIDED_IN, Decision
+from workflow.domain.joint_decisions import (
+    DECIDED_DURING,
+    DOCUMENT_DECIDED_IN,
+    Decision,
+    DocumentKind,
+)
+from workflow.domain.key_matters import INHERITED, decides
+from workflow.domain.key_people import encode_key_people
 from workflow.domain.participants import encode_proposal
 from workflow.domain.replay import ReplayError, replay
 from workflow.domain.stages import Stage
@@ -24,10 +31,33 @@ from workflow.store.audit import verify_chain
 from workflow.store.mapping import stream_from_row
 from workflow.store.tables import AuditEventRow, RecommendationRow, StreamBodyRow, WorkStreamRow
 
+#: The key matters in the order a work stream meets them.
+MATTER_ORDER = (
+    DocumentKind.TERMS_OF_REFERENCE,
+    DocumentKind.METHODOLOGY,
+    DocumentKind.FINDINGS,
+    DocumentKind.REPORT,
+    DocumentKind.RECOMMENDATIONS,
+    DocumentKind.PUBLICATION_ARRANGEMENTS,
+)
+
+
+def _decided_now(ws: WorkStream) -> DocumentKind | None:
+    """The document being decided on now: the first key matter decided in this state that
+    awaits a body, else the terms of reference in scoping or the report at sign-off."""
+    for kind in MATTER_ORDER:
+        doc = ws.document(kind)
+        if ws.state not in DECIDED_DURING[kind] or doc.current is None:
+            continue
+        standing = doc.standing()
+        if any(b not in standing for b in doc.outstanding(ws.participants)):
+            return kind
+    return DOCUMENT_DECIDED_IN.get(ws.state)
+
 
 def outstanding_decisions(ws: WorkStream) -> dict[str, Any] | None:
     """Which bodies have yet to approve the document being decided on now, if any."""
-    kind = DOCUMENT_DECIDED_IN.get(ws.state)
+    kind = _decided_now(ws)
     if kind is None:
         return None
     doc = ws.document(kind)
@@ -43,6 +73,27 @@ def outstanding_decisions(ws: WorkStream) -> dict[str, Any] | None:
         "changes_requested": [b for b, d in standing.items() if d is Decision.REQUEST_CHANGES],
         "standing": {b: d.value for b, d in standing.items()},
     }
+
+
+def key_matters(ws: WorkStream) -> list[dict[str, Any]]:
+    """Each key matter: whether this kind decides it itself (or where it is decided
+    instead), its current version, who has approved it and who is awaited."""
+    out = []
+    for kind in MATTER_ORDER:
+        doc = ws.document(kind)
+        approved = doc.approvals() if doc.current else set()
+        out.append(
+            {
+                "matter": kind.value,
+                "label": kind.label,
+                "decided_here": decides(ws.kind, kind),
+                "inherited_from": INHERITED.get((ws.kind, kind)),
+                "version": doc.current,
+                "approved": [b for b in ws.participants if b in approved],
+                "awaiting": [b for b in ws.participants if b not in approved],
+            }
+        )
+    return out
 
 
 def participants_proposal(ws: WorkStream) -> dict[str, Any] | None:
@@ -171,6 +222,8 @@ def show_stream(rt: Runtime, key: str) -> dict[str, Any]:
         "rating": ws.rating,
         "participants_proposal": participants_proposal(ws),
         "lifecycle_version": ws.lifecycle_version,
+        "key_people": encode_key_people(ws.key_people),
+        "key_matters": key_matters(ws),
         "moves": {t: {"possible": not unmet, "unmet": unmet} for t, unmet in moves.items()},
         "created_at": row.created_at.isoformat(),
         "updated_at": row.updated_at.isoformat(),
