@@ -22,7 +22,15 @@ from typing import Any
 from bench.common import Figure, machine, print_table, say, write_json
 
 #: In the order of the issue's list of figures.
-BENCHMARKS = ("transitions", "signoff_latency", "sweep", "listing", "audit_verify", "memory")
+BENCHMARKS = (
+    "transitions",
+    "signoff_latency",
+    "sweep",
+    "listing",
+    "audit_verify",
+    "memory",
+    "checkpoint",
+)
 
 
 def _failure(name: str, error: BaseException) -> Figure:
