@@ -44,7 +44,7 @@ def section_b() -> str:
 
 def html_text(content: bytes) -> str:
     page = content.decode("utf-8")
-    page = re.sub(r"<(head|script|style|header|footer|nav)\b.*?</\1>", " ", page, flags=re.S)
+    page = page[page.index("<main") : page.index("</main>")]  # the document, not the chrome
     return flat(unescape(re.sub(r"<[^>]+>", " ", page)))
 
 

@@ -34,25 +34,6 @@ def issued(starts: date | None) -> datetime:
     return datetime.combine(starts, time(), UTC) if starts else FALLBACK_MOMENT
 
 
-def lead_line(entry: PlanEntry) -> str:
-    return f"Lead inspectorate: {entry.lead or 'not named in the plan'}"
-
-
-def bodies_line(entry: PlanEntry) -> str:
-    return f"Inspectorates involved: {', '.join(entry.bodies) or 'not named in the plan'}"
-
-
-def publication_line(entry: PlanEntry) -> str:
-    when = entry.expected_publication
-    if when is None:
-        when = "in parts, as below" if entry.children else "not given in the plan"
-    return f"Expected publication: {when}"
-
-
-def facts(entry: PlanEntry) -> tuple[str, str, str]:
-    return lead_line(entry), bodies_line(entry), publication_line(entry)
-
-
 def _walk(document: PlanDocument) -> Iterator[tuple[str, object]]:
     """The document as a flat sequence of (what, value), the order every format follows."""
     part = None
@@ -97,7 +78,7 @@ def _html_entry(entry: PlanEntry, tag: str) -> str:
     lines = [f'<section data-ref="{escape(entry.ref)}">', f"<{tag}>{escape(entry.title)}</{tag}>"]
     if entry.description:
         lines.append(f"<p>{escape(entry.description)}</p>")
-    lines.append("<ul>" + "".join(f"<li>{escape(fact)}</li>" for fact in facts(entry)) + "</ul>")
+    lines.append("<ul>" + "".join(f"<li>{escape(fact)}</li>" for fact in entry.facts()) + "</ul>")
     lines.append("</section>")
     return "\n".join(lines)
 
@@ -126,7 +107,7 @@ def to_docx(document: PlanDocument) -> bytes:
             doc.add_heading(value.title, level=3 if what == "entry" else 4)
             if value.description:
                 doc.add_paragraph(value.description)
-            for fact in facts(value):
+            for fact in value.facts():
                 doc.add_paragraph(fact, style="List Bullet")
     buffer = io.BytesIO()
     doc.save(buffer)
@@ -189,7 +170,7 @@ def to_pdf(document: PlanDocument) -> bytes:
             heading(value.title, 2 if what == "entry" else 3, 11.5 if what == "entry" else 10.5)
             if value.description:
                 write(value.description, 10)
-            for fact in facts(value):
+            for fact in value.facts():
                 write(f"•  {fact}", 10, gap=1)
             pdf.ln(3)
     return bytes(pdf.output())

@@ -72,6 +72,18 @@ class PlanEntry:
     expected_publication: str | None
     children: tuple[PlanEntry, ...] = ()
 
+    def facts(self) -> tuple[str, str, str]:
+        """The three lines every format prints under the description, in the plan's words
+        where the plan gives them and saying so where it does not."""
+        when = self.expected_publication
+        if when is None:
+            when = "in parts, as below" if self.children else "not given in the plan"
+        return (
+            f"Lead inspectorate: {self.lead or 'not named in the plan'}",
+            f"Inspectorates involved: {', '.join(self.bodies) or 'not named in the plan'}",
+            f"Expected publication: {when}",
+        )
+
 
 @dataclass(frozen=True)
 class PlanGroup:
