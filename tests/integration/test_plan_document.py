@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, select
 
 from tests.support.plan_seed import (
     check_against_seed,
@@ -19,6 +20,9 @@ from workflow.application.queries import plan_document
 from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
 from workflow.domain.errors import InvalidInput, NotFound
+from workflow.domain.plan_document import UNSECTIONED
+from workflow.store.mapping import set_plan_section
+from workflow.store.tables import WorkStreamRow
 
 PROGRAMME = Path(__file__).resolve().parents[2] / "config/programmes/cjji-2021-23.yaml"
 CODE = "cjji-2021-23"
@@ -92,3 +96,19 @@ def test_an_unknown_plan_or_format_is_refused_saying_what_to_do(sqlite_rt: Runti
         plan_document.section_b(sqlite_rt, "cjji-2099-01")
     with pytest.raises(InvalidInput, match="html, docx, pdf"):
         plan_document.render(sqlite_rt, CODE, "odt")
+
+
+def test_importing_the_plan_again_fills_in_sections_the_record_lacks(rt: Runtime) -> None:
+    imported(rt)
+    with Session(rt.engine) as session:  # as a database imported before sections were kept
+        for row in session.exec(select(WorkStreamRow)).all():
+            set_plan_section(row, None)
+            session.add(row)
+        session.commit()
+    assert [g.heading for g in plan_document.section_b(rt, CODE).groups] == [UNSECTIONED]
+
+    imported(rt)
+
+    document = plan_document.section_b(rt, CODE)
+    assert [len(g.entries) for g in document.groups] == [3, 3, 6, 4]
+    assert not queries.audit_log(rt, action="edited")
