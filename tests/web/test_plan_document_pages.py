@@ -37,6 +37,8 @@ def test_the_section_b_page_says_what_the_published_plan_says(rt: Runtime) -> No
     assert [main.count(f"<h{n}") for n in range(1, 6)] == [1, 2, 4, 16, 2]
     assert f'href="/plans/{CODE}/section-b.docx"' in page.text
     assert f'href="/plans/{CODE}/section-b.pdf"' in page.text
+    overview = client.get("/programme", params={"plan": CODE})
+    assert f'href="/plans/{CODE}/section-b"' in overview.text
 
 
 def test_the_downloads_are_byte_for_byte_the_files_the_cli_writes(
