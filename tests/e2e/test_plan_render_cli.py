@@ -4,6 +4,7 @@ and PostgreSQL, and each file says what the published plan says."""
 from __future__ import annotations
 
 import json
+import shlex
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -56,3 +57,35 @@ def test_plans_render_refuses_bad_input_in_one_line_with_exit_2(
     assert "--format 'odt' is not one of html, docx, pdf" in odt.stderr
     nowhere = cjji("plans", "render", "x", "--output", str(tmp_path / "no" / "f.pdf"), expect=2)
     assert "no such directory" in nowhere.stderr
+
+
+def test_the_example_of_docs_plans_rendering_runs_and_prints_what_it_says(
+    cjji: Cjji,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Each `$ cjji …` line of the page's console block runs (paths under `config/` read
+    from the repository); the lines shown after it are what it prints (`…`: not shown)."""
+    for args, shown, code in _console_example(DOCS):
+        done = cjji(*args, expect=code)
+        if shown != ["…"]:
+            assert (done.stdout + done.stderr).splitlines() == shown, args
+    assert (tmp_path / "section-b.pdf").read_bytes().startswith(b"%PDF-")
+    assert (tmp_path / "cjji-2021-23-section-b.docx").read_bytes().startswith(b"PK")
+
+
+DOCS = PROGRAMME.parents[2] / "docs/plans-rendering.md"
+
+
+def _console_example(page: Path) -> list[tuple[list[str], list[str], int]]:
+    block = page.read_text(encoding="utf-8").split("```console\n", 1)[1].split("```", 1)[0]
+    steps: list[tuple[list[str], list[str], int]] = []
+    for line in block.splitlines():
+        if line.startswith("$ cjji "):
+            args = [
+                str(PROGRAMME.parents[2] / a) if a.startswith("config/") else a
+                for a in shlex.split(line[len("$ cjji ") :])
+            ]
+            steps.append((args, [], 0))
+        else:
+            steps[-1][1].append(line)
+    return [(a, s, 2 if s and s[0].startswith("cjji: error:") else 0) for a, s, _ in steps]
