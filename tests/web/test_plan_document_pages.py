@@ -64,7 +64,9 @@ def test_an_unknown_plan_or_format_is_a_page_that_says_so(rt: Runtime) -> None:
 
     missing = client.get("/plans/cjji-2099-01/section-b")
     assert missing.status_code == 404 and "no business plan" in missing.text
-    assert client.get(f"/plans/{CODE}/section-b.odt").status_code == 422
+    odt = client.get(f"/plans/{CODE}/section-b.odt")
+    assert odt.status_code == 422 and "there are .docx and .pdf" in odt.text
+    assert client.get(f"/plans/{CODE}/section-b.html").status_code == 422
     assert client.get("/plans/Not%20a%20code/section-b").status_code == 422
 
 

@@ -131,7 +131,8 @@ def _fixed_zip(content: bytes, moment: datetime) -> bytes:
 
 # -- PDF -----------------------------------------------------------------------------
 def to_pdf(document: PlanDocument) -> bytes:
-    """A tagged-for-navigation PDF (an outline of its headings), in DejaVu Sans."""
+    """A PDF with an outline (bookmarks) of its headings, its title and language set, in
+    DejaVu Sans."""
     from fpdf import FPDF  # imported on first use: most commands never need it
 
     pdf = FPDF(format="A4")

@@ -113,9 +113,3 @@ class PlanDocument:
                 out.append(entry)
                 out.extend(entry.children)
         return out
-
-
-def section_order(section: str | None) -> int:
-    """The position of ``section`` in the document; unknown or none last."""
-    order = list(PlanSection)
-    return order.index(PlanSection(section)) if section in set(order) else len(order)

@@ -13,11 +13,13 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from workflow.application.queries import plan_document
+from workflow.domain.errors import InvalidInput
 from workflow.http.deps import Rt
 from workflow.web.auth import Viewer
 from workflow.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
+DOWNLOADS = ("docx", "pdf")
 
 Code = Annotated[str, Path(max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 
@@ -35,7 +37,12 @@ def section_b(request: Request, rt: Rt, who: Viewer, code: Code) -> HTMLResponse
 @router.get("/plans/{code}/section-b.{fmt}")
 def section_b_file(rt: Rt, who: Viewer, code: Code, fmt: str) -> Response:
     """The circulated file: ``docx`` or ``pdf`` (``html`` is the page itself)."""
-    rendered = plan_document.render(rt, code, fmt if fmt != "html" else "")
+    if fmt not in DOWNLOADS:
+        raise InvalidInput(
+            f"section-b.{fmt[:10]} is not a download: there are .docx and .pdf, and the "
+            f"page /plans/{code}/section-b itself"
+        )
+    rendered = plan_document.render(rt, code, fmt)
     return Response(
         rendered.content,
         media_type=rendered.media_type,
