@@ -10,11 +10,8 @@ from pathlib import Path
 
 from tests.conftest import Clock, runtime_for
 from tests.e2e.test_cli import PEOPLE, PROGRAMME, Cjji, cjji, database_url  # noqa: F401
-from tests.support.plan_seed import check_against_seed, docx_text, html_text, pdf_text
+from tests.support.plan_seed import READERS, check_against_seed, missing_by_ref
 from workflow.application.queries import plan_document
-from workflow.application.queries import streams as queries
-
-READERS = {"html": html_text, "docx": docx_text, "pdf": pdf_text}
 
 
 def test_plans_render_writes_each_format_that_matches_the_published_plan(
@@ -27,10 +24,7 @@ def test_plans_render_writes_each_format_that_matches_the_published_plan(
     cjji("programme", "import", str(PROGRAMME), "--actor", "admin")
     rt = runtime_for(database_url, Clock(datetime.now(UTC)), tmp_path)
     document = plan_document.section_b(rt, "cjji-2021-23")
-    missing = {
-        s["ref"]: " ".join(queries.show_stream(rt, s["ref"])["missing"])
-        for s in queries.list_streams(rt, plan="cjji-2021-23")
-    }
+    missing = missing_by_ref(rt, "cjji-2021-23")
 
     for fmt, read in READERS.items():
         out = tmp_path / f"plan.{fmt}"

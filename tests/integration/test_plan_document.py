@@ -8,12 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from tests.support.plan_seed import (
-    check_against_seed,
-    docx_text,
-    html_text,
-    pdf_text,
-)
+from tests.support.plan_seed import READERS, check_against_seed, missing_by_ref, pdf_text
 from workflow.application.commands import ImportProgramme
 from workflow.application.principal import engine_principal
 from workflow.application.queries import plan_document
@@ -26,16 +21,12 @@ from workflow.store.tables import WorkStreamRow
 
 PROGRAMME = Path(__file__).resolve().parents[2] / "config/programmes/cjji-2021-23.yaml"
 CODE = "cjji-2021-23"
-READERS = {"html": html_text, "docx": docx_text, "pdf": pdf_text}
 
 
 def imported(rt: Runtime) -> dict[str, str]:
     """Import the shipped plan; each work stream's ``missing`` sentences, by ref."""
     rt.handle(ImportProgramme(path=PROGRAMME), engine_principal("Programme office"))
-    return {
-        s["ref"]: " ".join(queries.show_stream(rt, s["ref"])["missing"])
-        for s in queries.list_streams(rt, plan=CODE)
-    }
+    return missing_by_ref(rt, CODE)
 
 
 @pytest.mark.parametrize("fmt", ["html", "docx", "pdf"])

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 
+from workflow.application.queries import streams as queries
+from workflow.application.runtime import Runtime
 from workflow.domain.bodies import DEFAULT_BODIES, BodyKind
 from workflow.domain.plan_document import PlanDocument, PlanEntry
 
@@ -58,6 +60,18 @@ def pdf_text(content: bytes) -> str:
     from pypdf import PdfReader
 
     return flat(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages))
+
+
+#: How to read each format's text back.
+READERS = {"html": html_text, "docx": docx_text, "pdf": pdf_text}
+
+
+def missing_by_ref(rt: Runtime, plan: str) -> dict[str, str]:
+    """Each work stream's ``missing`` sentences, joined, by ref."""
+    return {
+        s["ref"]: " ".join(queries.show_stream(rt, s["ref"])["missing"])
+        for s in queries.list_streams(rt, plan=plan)
+    }
 
 
 @dataclass(frozen=True)
