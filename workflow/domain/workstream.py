@@ -65,6 +65,10 @@ class WorkStream:
     missing: tuple[str, ...] = ()
     parent_ref: str | None = None
     origin_ref: str | None = None
+    #: Where the plan's section B lists it (the programme file's ``section``): how the
+    #: published plan is laid out, not part of the work's story, so neither audited nor
+    #: in the snapshot.
+    plan_section: str | None = None
     state: Stage = Stage.SCOPING
     paused_from: Stage | None = None
     paused_at: datetime | None = None

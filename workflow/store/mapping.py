@@ -44,6 +44,28 @@ def _document(kind: DocumentKind, data: dict[str, Any]) -> JointDocument:
     )
 
 
+#: The section of the plan that lists a work stream has no column of its own yet (no
+#: migration for it); it is kept in the ``publication`` JSON under this key, which the
+#: publication's decoder ignores. A later migration can move it to a column.
+PLAN_SECTION_KEY = "plan_section"
+
+
+def plan_section_of(row: WorkStreamRow) -> str | None:
+    value = (row.publication or {}).get(PLAN_SECTION_KEY)
+    return value if isinstance(value, str) else None
+
+
+def with_plan_section(publication: dict[str, Any], section: str | None) -> dict[str, Any]:
+    return {**publication, PLAN_SECTION_KEY: section} if section else publication
+
+
+def set_plan_section(row: WorkStreamRow, section: str | None) -> None:
+    """Record ``section`` on ``row`` alone: a plan's layout changes no work stream's story,
+    so it is written without an event or a new version."""
+    kept = {k: v for k, v in (row.publication or {}).items() if k != PLAN_SECTION_KEY}
+    row.publication = with_plan_section(kept, section)
+
+
 def stream_from_row(row: WorkStreamRow, recommendations: list[RecommendationRow]) -> WorkStream:
     docs = row.documents or {}
     expected = None
@@ -63,6 +85,7 @@ def stream_from_row(row: WorkStreamRow, recommendations: list[RecommendationRow]
         missing=tuple(row.missing),
         parent_ref=row.parent_ref,
         origin_ref=row.origin_ref,
+        plan_section=plan_section_of(row),
         state=Stage(row.state),
         paused_from=Stage(row.paused_from) if row.paused_from else None,
         paused_at=row.paused_at,
@@ -109,7 +132,7 @@ def copy_to_row(ws: WorkStream, row: WorkStreamRow) -> None:
     row.documents = ws.encoded_documents()
     row.fieldwork_team = list(ws.fieldwork_team)
     row.factual_accuracy = encode_check(ws.factual_accuracy)
-    row.publication = encode_publication(ws.publication)
+    row.publication = with_plan_section(encode_publication(ws.publication), ws.plan_section)
     row.rating = ws.rating
     row.participants_proposal = encode_proposal(ws.participants_proposal)
     row.lifecycle_version = ws.lifecycle_version

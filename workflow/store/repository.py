@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 from workflow.domain.errors import Conflict, NotFound
 from workflow.domain.recommendations import Recommendation, encode_recommendation
 from workflow.domain.workstream import WorkStream
-from workflow.store.mapping import copy_to_row, stream_from_row
+from workflow.store.mapping import copy_to_row, set_plan_section, stream_from_row
 from workflow.store.tables import RecommendationRow, StreamBodyRow, WorkStreamRow
 
 
@@ -76,6 +76,12 @@ class WorkStreamRepository:
         self._rows[ws.ref] = row
         self.seen[ws.ref] = ws
         self._write_bodies(row, ws)
+
+    def set_plan_section(self, ws: WorkStream, section: str | None) -> None:
+        """Record where the plan lists ``ws`` (loaded in this transaction): its layout, not
+        its story, so without an event or a new version."""
+        ws.plan_section = section
+        set_plan_section(self._rows[ws.ref], section)
 
     def refresh_new(self, ws: WorkStream) -> None:
         """Write changes made to a work stream created in this same transaction."""

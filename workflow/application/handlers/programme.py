@@ -256,10 +256,13 @@ def import_programme(cmd: ImportProgramme, ctx: Context) -> ImportResult:
                 parent_ref=parent,
                 **fields,
             )
+            ws.plan_section = entry.section
             uow.add_stream(ws)
             result.created.append(entry.ref)
             continue
         ws = uow.streams.get(entry.ref)
+        if ws.plan_section != entry.section:  # the plan's layout: no event, even when closed
+            uow.streams.set_plan_section(ws, entry.section)
         values = clean_fields(ctx.bodies, {"title": entry.title, **fields})
         if ws.state in TERMINAL_STAGES:  # finished work is history: the plan cannot edit it
             differ = [
