@@ -284,6 +284,15 @@ def approved_by_every_chief_inspector(plan: BusinessPlan, ctx: PlanMoveContext) 
     return f"version {version} of the plan awaits the approval of {awaiting} (`cjji plans approve`)"
 
 
+def approved_text_is_the_text_published(plan: BusinessPlan, ctx: PlanMoveContext) -> str | None:
+    if ctx.version is None or ctx.version == plan.approvals.current:
+        return None
+    return (
+        "the plan's work streams changed since the version put to the chief inspectors: "
+        "publish only the text they approved"
+    )
+
+
 def successor_named(plan: BusinessPlan, ctx: PlanMoveContext) -> str | None:
     if not ctx.successor:
         return "name the plan that supersedes it (--by)"
@@ -305,7 +314,12 @@ P, PT = PlanState, PlanTrigger
 PLAN_TRANSITIONS: tuple[PlanMove, ...] = (
     PlanMove(PT.OPEN_CONSULTATION, P.DRAFT, P.CONSULTATION, (consultation_dates_given,)),
     PlanMove(PT.CLOSE_CONSULTATION, P.CONSULTATION, P.FINALISATION, (plan_has_work,)),
-    PlanMove(PT.PUBLISH, P.FINALISATION, P.PUBLISHED, (approved_by_every_chief_inspector,)),
+    PlanMove(
+        PT.PUBLISH,
+        P.FINALISATION,
+        P.PUBLISHED,
+        (approved_by_every_chief_inspector, approved_text_is_the_text_published),
+    ),
     PlanMove(PT.START_REVIEW, P.PUBLISHED, P.UNDER_REVIEW),
     PlanMove(PT.CONCLUDE_REVIEW, P.UNDER_REVIEW, P.PUBLISHED),
     PlanMove(PT.SUPERSEDE, P.PUBLISHED, P.SUPERSEDED, (successor_named,)),
