@@ -14,6 +14,7 @@ from workflow.cli import (
     admin,
     deadlines,
     participants,
+    plans,
     records,
     report,
     service,
@@ -33,6 +34,7 @@ app = typer.Typer(
 )
 app.add_typer(admin.db, name="db")
 app.add_typer(admin.programme, name="programme")
+app.add_typer(plans.plans_app, name="plans")
 app.add_typer(admin.bodies, name="bodies")
 app.add_typer(streams.app, name="streams")
 app.add_typer(records.drafts, name="drafts")

@@ -20,6 +20,7 @@ from typing import Any, cast
 
 from transitions import EventData, Machine
 
+from workflow.domain.bodies import BodyKind, BodyRegistry
 from workflow.domain.errors import InvalidInput, Refused, TransitionRefused
 from workflow.domain.events import (
     ConsultationResponseRecorded,
@@ -30,6 +31,11 @@ from workflow.domain.events import (
 )
 from workflow.domain.joint_decisions import Decision, DecisionRecord, DocumentKind, JointDocument
 from workflow.domain.plan_versions import PlanVersion
+
+
+def chief_bodies(bodies: BodyRegistry) -> tuple[str, ...]:
+    """The bodies whose chief inspectors finalise a joint plan: every CJ inspectorate."""
+    return tuple(b.code for b in bodies if b.kind is BodyKind.CJ_INSPECTORATE)
 
 
 class PlanState(StrEnum):
@@ -490,6 +496,7 @@ __all__ = [
     "PlanTrigger",
     "allowed_plan_triggers",
     "apply_plan_event",
+    "chief_bodies",
     "fire_plan",
     "plan_machine",
     "unmet_plan_conditions",

@@ -25,12 +25,12 @@ from workflow.application.context import Context
 from workflow.application.handlers.streams import new_stream
 from workflow.application.inputs import choice
 from workflow.domain import lifecycle
-from workflow.domain.bodies import BodyKind, BodyRegistry
 from workflow.domain.business_plan import (
     BusinessPlan,
     PlanMoveContext,
     PlanState,
     PlanTrigger,
+    chief_bodies,
     fire_plan,
 )
 from workflow.domain.errors import InvalidInput, Refused
@@ -42,11 +42,6 @@ from workflow.domain.stages import Priority, Stage, Trigger
 from workflow.domain.workstream import WorkStream
 from workflow.store.tables import WorkStreamRow
 from workflow.store.uow import UnitOfWork
-
-
-def chief_bodies(bodies: BodyRegistry) -> tuple[str, ...]:
-    """The bodies whose chief inspectors finalise a joint plan: every CJ inspectorate."""
-    return tuple(b.code for b in bodies if b.kind is BodyKind.CJ_INSPECTORATE)
 
 
 def stream_entries(uow: UnitOfWork, code: str) -> dict[str, dict[str, Any]]:

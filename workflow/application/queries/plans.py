@@ -13,6 +13,7 @@ from workflow.domain.business_plan import (
     BusinessPlan,
     allowed_plan_triggers,
     apply_plan_event,
+    chief_bodies,
     encode_decision,
     encode_response,
 )
@@ -38,7 +39,7 @@ def list_plans(rt: Runtime) -> list[dict[str, Any]]:
         ]
 
 
-def show_plan(rt: Runtime, code: str, chief_bodies: tuple[str, ...]) -> dict[str, Any]:
+def show_plan(rt: Runtime, code: str) -> dict[str, Any]:
     """One plan: its state, consultation, approvals, versions and work streams."""
     with rt.read() as session:
         plan = load_plan_readonly(session, code)
@@ -47,7 +48,7 @@ def show_plan(rt: Runtime, code: str, chief_bodies: tuple[str, ...]) -> dict[str
             .where(col(WorkStreamRow.plan) == code)
             .order_by(col(WorkStreamRow.id))
         ).all()
-    approvals = plan.approvals
+    approvals, chiefs = plan.approvals, chief_bodies(rt.bodies)
     return {
         "code": plan.code,
         "title": plan.title,
@@ -62,7 +63,7 @@ def show_plan(rt: Runtime, code: str, chief_bodies: tuple[str, ...]) -> dict[str
         "approval": {
             "version": approvals.current,
             "approved": sorted(approvals.approvals()),
-            "awaiting": approvals.outstanding(chief_bodies) if approvals.current else [],
+            "awaiting": approvals.outstanding(chiefs) if approvals.current else [],
             "decisions": [encode_decision(d) for d in approvals.decisions],
         },
         "versions": [_version_summary(v) for v in plan.versions],
