@@ -414,6 +414,8 @@ class Plan(BaseModel):
     title: str
     starts: date | None
     ends: date | None
+    state: str = "draft"
+    superseded_by: str | None = None
 
 
 class TimelinePeriod(BaseModel):
