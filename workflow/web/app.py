@@ -10,7 +10,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from workflow.bootstrap import Runtime
-from workflow.web import followup_pages, health_pages, journey_pages, pages, register_pages
+from workflow.web import (
+    followup_pages,
+    health_pages,
+    journey_pages,
+    pages,
+    plan_pages,
+    register_pages,
+)
 from workflow.web.auth import SignInNeeded
 from workflow.web.rendering import render, templates
 
@@ -30,7 +37,7 @@ def install(app: FastAPI, rt: Runtime) -> None:
     # The GOV.UK Frontend CSS asks for /assets/…; everything else of ours is under /static.
     app.mount("/assets", StaticFiles(directory=STATIC / "govuk" / "assets"), name="assets")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, journey_pages, followup_pages, register_pages, health_pages):
+    for module in (pages, journey_pages, followup_pages, register_pages, health_pages, plan_pages):
         app.include_router(module.router)
 
     @app.exception_handler(SignInNeeded)
