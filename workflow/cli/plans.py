@@ -172,9 +172,11 @@ def approve(
     command = RecordPlanDecision(
         code=code, body=for_body, version=version, decision=decision, comment=comment
     )
-    plan = runtime().handle(command, cli_principal(actor))
+    runtime().handle(command, cli_principal(actor))
     body = runtime().bodies.code_of(for_body)
-    _shown(code, as_json, f"{body}: {decision} of {plan.code} version {version[:12]} recorded")
+    data = queries.show_plan(runtime(), code)
+    awaiting = ", ".join(data["approval"]["awaiting"]) or "nobody: it can be published"
+    output(as_json, data, lambda: say(f"{body}: {decision} recorded; awaiting {awaiting}"))
 
 
 @plans_app.command()
