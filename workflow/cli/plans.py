@@ -106,7 +106,7 @@ def show(code: Code, as_json: JsonFlag = False) -> None:
 
 def _move(code: str, trigger: str, actor: str, body: str | None, as_json: bool, **kw: Any) -> None:
     plan = runtime().handle(MovePlan(code=code, trigger=trigger, **kw), cli_principal(actor, body))
-    _shown(code, as_json, f"{plan.code} is in {plan.state.value}")
+    _shown(code, as_json, f"{plan.code} is now {plan.state.label}")
 
 
 @plans_app.command("open-consultation")

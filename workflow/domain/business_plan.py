@@ -46,6 +46,21 @@ class PlanState(StrEnum):
     UNDER_REVIEW = "under_review"
     SUPERSEDED = "superseded"
 
+    @property
+    def label(self) -> str:
+        """How a sentence says it: "cjji-2021-23 is now out for consultation"."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    PlanState.DRAFT: "a draft",
+    PlanState.CONSULTATION: "out for consultation",
+    PlanState.FINALISATION: "being finalised",
+    PlanState.PUBLISHED: "published",
+    PlanState.UNDER_REVIEW: "under its yearly review",
+    PlanState.SUPERSEDED: "superseded",
+}
+
 
 class PlanTrigger(StrEnum):
     OPEN_CONSULTATION = "open_consultation"
