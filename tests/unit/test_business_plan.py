@@ -7,18 +7,16 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from workflow.domain.business_plan import (
+from workflow.domain.business_plan import BusinessPlan, PlanState, PlanTrigger
+from workflow.domain.errors import InvalidInput, Refused, StaleVersion, TransitionRefused
+from workflow.domain.joint_decisions import Decision
+from workflow.domain.plan_lifecycle import (
     PLAN_TRANSITIONS,
-    BusinessPlan,
     PlanMoveContext,
-    PlanState,
-    PlanTrigger,
     apply_plan_event,
     fire_plan,
     plan_machine,
 )
-from workflow.domain.errors import InvalidInput, Refused, StaleVersion, TransitionRefused
-from workflow.domain.joint_decisions import Decision
 from workflow.domain.plan_versions import DROPPED, diff, entry, plan_hash
 
 T0 = datetime(2021, 2, 1, 9, 0, tzinfo=UTC)

@@ -25,18 +25,12 @@ from workflow.application.context import Context
 from workflow.application.handlers.streams import new_stream
 from workflow.application.inputs import choice
 from workflow.domain import lifecycle
-from workflow.domain.business_plan import (
-    BusinessPlan,
-    PlanMoveContext,
-    PlanState,
-    PlanTrigger,
-    chief_bodies,
-    fire_plan,
-)
+from workflow.domain.business_plan import BusinessPlan, PlanState, PlanTrigger, chief_bodies
 from workflow.domain.errors import InvalidInput, Refused
 from workflow.domain.fuzzy_dates import parse_fuzzy_date
 from workflow.domain.guards import MoveContext
 from workflow.domain.joint_decisions import Decision
+from workflow.domain.plan_lifecycle import PlanMoveContext, fire_plan
 from workflow.domain.plan_versions import DEFERRED, DROPPED, PLANNED, entry, plan_hash
 from workflow.domain.stages import Priority, Stage, Trigger
 from workflow.domain.workstream import WorkStream

@@ -11,13 +11,12 @@ from sqlmodel import Session, col, select
 from workflow.application.runtime import Runtime
 from workflow.domain.business_plan import (
     BusinessPlan,
-    allowed_plan_triggers,
-    apply_plan_event,
     chief_bodies,
     encode_decision,
     encode_response,
 )
 from workflow.domain.errors import InvalidInput
+from workflow.domain.plan_lifecycle import allowed_plan_triggers, apply_plan_event
 from workflow.domain.plan_versions import PlanVersion, diff
 from workflow.store.plans import load_plan_readonly
 from workflow.store.tables import AuditEventRow, BusinessPlanRow, WorkStreamRow
