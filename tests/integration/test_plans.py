@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import SQLModel
 
 from tests.api.helpers import import_programme
 from tests.integration.walk import seed_people
@@ -81,3 +84,12 @@ def test_the_review_changes_wait_for_the_review_but_commissioning_does_not(rt: R
     send(rt, "admin", MovePlan(code=CODE, trigger="supersede", successor="cjji-2023-25"))
     assert queries.list_plans(rt)[0]["state"] == "superseded"
     assert streams.replay_differences(rt) == {}
+
+
+def test_the_migration_makes_exactly_the_plan_tables_declared(rt: Runtime) -> None:
+    mine = ("business_plan", "plan_version")
+    with rt.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = [d for d in compare_metadata(context, SQLModel.metadata) if any(
+            name in repr(d) for name in mine)]  # fmt: skip
+    assert diff == []
