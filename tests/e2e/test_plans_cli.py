@@ -108,6 +108,9 @@ def test_the_2021_23_plan_is_consulted_on_finalised_published_reviewed_and_carri
     assert dropped["state"] == "withdrawn"
     assert dropped["withdrawn_reason"] == "Covered by a single-agency inspection"
     assert as_json(cjji("streams", "show", "mental-health", "--json"))["priority"] == "high"
+    remand = as_json(cjji("streams", "show", "remand-review", "--json"))
+    assert remand["plan"] == CODE and remand["state"] == "scoping"
+    assert remand["commissioned_in_year"] == {"on": "2022-01-05", "by": "the chief inspectors"}
 
     # a later plan carries an open work stream over: no duplicate, both plans in its history
     later = tmp_path / "cjji-2023-25.yaml"

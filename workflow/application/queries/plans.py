@@ -19,7 +19,7 @@ from workflow.domain.errors import InvalidInput
 from workflow.domain.plan_lifecycle import allowed_plan_triggers, apply_plan_event
 from workflow.domain.plan_versions import PlanVersion, diff
 from workflow.store.plans import load_plan_readonly
-from workflow.store.tables import AuditEventRow, BusinessPlanRow, WorkStreamRow
+from workflow.store.tables import AuditEventRow, BusinessPlanRow, PlanVersionRow, WorkStreamRow
 
 
 def list_plans(rt: Runtime) -> list[dict[str, Any]]:
@@ -124,6 +124,20 @@ def stream_plans(session: Session, ref: str) -> list[str]:
         if plan and plan not in plans:
             plans.append(plan)
     return plans
+
+
+def commissioned_in_year(session: Session, plan: str | None, ref: str) -> dict[str, Any] | None:
+    """When and by whom the work stream was commissioned in-year into its plan, if it was
+    (read from the plan's latest version)."""
+    if plan is None:
+        return None
+    latest = session.exec(
+        select(PlanVersionRow)
+        .where(col(PlanVersionRow.plan_code) == plan)
+        .order_by(col(PlanVersionRow.number).desc())
+    ).first()
+    found = (latest.entries.get(ref) or {}).get("commissioned") if latest else None
+    return dict(found) if found else None
 
 
 def plan_replay_differences(rt: Runtime) -> dict[str, list[str]]:

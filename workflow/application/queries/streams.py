@@ -10,7 +10,11 @@ from sqlalchemy import Select, func
 from sqlmodel import Session, col, select
 
 from workflow.application.inputs import choice
-from workflow.application.queries.plans import plan_replay_differences, stream_plans
+from workflow.application.queries.plans import (
+    commissioned_in_year,
+    plan_replay_differences,
+    stream_plans,
+)
 from workflow.application.runtime import Runtime
 from workflow.domain import lifecycle
 from workflow.domain.audit_chain import Verification
@@ -198,6 +202,7 @@ def show_stream(rt: Runtime, key: str) -> dict[str, Any]:
             select(WorkStreamRow.ref).where(col(WorkStreamRow.parent_ref) == ws.ref)
         ).all()
         plan_history = stream_plans(session, ws.ref)
+        commissioned = commissioned_in_year(session, ws.plan, ws.ref)
     ctx = MoveContext("preview", ws.lead, rt.clock())
     snapshot = ws.snapshot()
     moves = {
@@ -212,6 +217,7 @@ def show_stream(rt: Runtime, key: str) -> dict[str, Any]:
         "origin_ref": ws.origin_ref,
         "children": list(children),
         "plans": plan_history,
+        "commissioned_in_year": commissioned,
         "paused_from": ws.paused_from.value if ws.paused_from else None,
         "paused_seconds": ws.paused_seconds,
         "withdrawn_reason": ws.withdrawn_reason,
