@@ -27,6 +27,7 @@ from workflow.domain.events import (
 )
 from workflow.domain.joint_decisions import Decision, DecisionRecord, DocumentKind, JointDocument
 from workflow.domain.plan_versions import PlanVersion
+from workflow.domain.workstream import encode_decision
 
 
 def chief_bodies(bodies: BodyRegistry) -> tuple[str, ...]:
@@ -244,18 +245,6 @@ def encode_response(r: ConsultationResponse) -> dict[str, Any]:
         "topics": list(r.topics),
         "at": r.at.isoformat(),
         "recorded_by": r.recorded_by,
-    }
-
-
-def encode_decision(d: DecisionRecord) -> dict[str, Any]:
-    return {
-        "body": d.body,
-        "actor": d.actor,
-        "decision": d.decision.value,
-        "version": d.version,
-        "at": d.at.isoformat(),
-        "comment": d.comment,
-        "round": d.round,
     }
 
 

@@ -17,9 +17,9 @@ from workflow.domain.business_plan import (
     encode_response,
 )
 from workflow.domain.errors import NotFound
-from workflow.domain.joint_decisions import Decision, DecisionRecord
 from workflow.domain.plan_versions import PlanVersion
 from workflow.store.audit import as_utc
+from workflow.store.mapping import decode_decision
 from workflow.store.tables import BusinessPlanRow, PlanVersionRow
 
 
@@ -30,18 +30,6 @@ def _response(d: dict[str, Any]) -> ConsultationResponse:
         tuple(d["topics"]),
         datetime.fromisoformat(d["at"]),
         d["recorded_by"],
-    )
-
-
-def _decision(d: dict[str, Any]) -> DecisionRecord:
-    return DecisionRecord(
-        d["body"],
-        d["actor"],
-        Decision(d["decision"]),
-        d["version"],
-        datetime.fromisoformat(d["at"]),
-        d.get("comment"),
-        d["round"],
     )
 
 
@@ -58,7 +46,7 @@ def plan_from_rows(row: BusinessPlanRow, versions: list[PlanVersionRow]) -> Busi
         responses=[_response(r) for r in record.get("responses", [])],
         approvals=PlanApprovals(
             versions=list(record.get("approval_versions", [])),
-            decisions=[_decision(d) for d in record.get("approvals", [])],
+            decisions=[decode_decision(d) for d in record.get("approvals", [])],
         ),
         versions=[
             PlanVersion(v.number, as_utc(v.made_at), v.made_by, v.change, v.entries)
