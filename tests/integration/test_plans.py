@@ -93,3 +93,23 @@ def test_the_migration_makes_exactly_the_plan_tables_declared(rt: Runtime) -> No
         diff = [d for d in compare_metadata(context, SQLModel.metadata) if any(
             name in repr(d) for name in mine)]  # fmt: skip
     assert diff == []
+
+
+def test_a_request_for_changes_is_met_by_putting_the_revised_plan_to_every_chief_again(
+    rt: Runtime,
+) -> None:
+    version = to_finalisation(rt)
+    send(rt, "chief.hmicfrs", RecordPlanDecision(code=CODE, body="HMICFRS", version=version))
+    send(rt, "chief.hmcpsi", RecordPlanDecision(code=CODE, body="HMCPSI", version=version,
+                                                decision="request_changes",
+                                                comment="Add a remand review"))  # fmt: skip
+    send(rt, "lead.hmiprobation", EditWorkStream(key="mental-health", changes={"priority": "high"}))
+    send(rt, "admin", MovePlan(code=CODE, trigger="revise"))
+    approval = queries.show_plan(rt, CODE)["approval"]
+    assert approval["version"] != version and approval["approved"] == []  # a new round
+    for body in CHIEFS:
+        send(rt, f"chief.{body.lower()}",
+             RecordPlanDecision(code=CODE, body=body, version=approval["version"]))  # fmt: skip
+    send(rt, "admin", MovePlan(code=CODE, trigger="publish"))
+    assert queries.show_plan(rt, CODE)["state"] == "published"
+    assert streams.replay_differences(rt) == {}

@@ -157,6 +157,13 @@ def close_consultation(
 
 
 @plans_app.command()
+def revise(code: Code, actor: Actor, body: Body = None, as_json: JsonFlag = False) -> None:
+    """Put the plan as it now stands to the chief inspectors again (after a request for
+    changes): a new round, in which every standing decision is void."""
+    _move(code, "revise", actor, body, as_json)
+
+
+@plans_app.command()
 def approve(
     code: Code,
     for_body: Annotated[str, typer.Option("--body", help="The body you approve for: yours.")],

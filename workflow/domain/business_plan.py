@@ -62,6 +62,7 @@ _LABELS = {
 class PlanTrigger(StrEnum):
     OPEN_CONSULTATION = "open_consultation"
     CLOSE_CONSULTATION = "close_consultation"
+    REVISE = "revise"
     PUBLISH = "publish"
     START_REVIEW = "start_review"
     CONCLUDE_REVIEW = "conclude_review"

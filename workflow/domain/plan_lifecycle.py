@@ -108,6 +108,9 @@ P, PT = PlanState, PlanTrigger
 PLAN_TRANSITIONS: tuple[PlanMove, ...] = (
     PlanMove(PT.OPEN_CONSULTATION, P.DRAFT, P.CONSULTATION, (consultation_dates_given,)),
     PlanMove(PT.CLOSE_CONSULTATION, P.CONSULTATION, P.FINALISATION, (plan_has_work,)),
+    # After a request for changes: the plan as it now stands goes to the chiefs again, a
+    # new round in which every standing decision is void.
+    PlanMove(PT.REVISE, P.FINALISATION, P.FINALISATION, (plan_has_work,)),
     PlanMove(
         PT.PUBLISH,
         P.FINALISATION,
@@ -132,7 +135,7 @@ def allowed_plan_triggers(state: PlanState) -> list[PlanTrigger]:
 def _details(trigger: str, ctx: PlanMoveContext) -> dict[str, Any]:
     if trigger == PT.OPEN_CONSULTATION:
         return {"opens": _iso(ctx.opens), "closes": _iso(ctx.closes)}
-    if trigger == PT.CLOSE_CONSULTATION:
+    if trigger in (PT.CLOSE_CONSULTATION, PT.REVISE):
         return {"version": ctx.version}
     if trigger == PT.SUPERSEDE:
         return {"successor": ctx.successor}
@@ -146,7 +149,7 @@ def apply_move(
     if trigger == PT.OPEN_CONSULTATION:
         plan.consultation_opens = date.fromisoformat(details["opens"])
         plan.consultation_closes = date.fromisoformat(details["closes"])
-    elif trigger == PT.CLOSE_CONSULTATION:
+    elif trigger in (PT.CLOSE_CONSULTATION, PT.REVISE):
         plan.approvals.versions.append(details["version"])
     elif trigger == PT.SUPERSEDE:
         plan.superseded_by = details["successor"]

@@ -58,7 +58,7 @@ def move_plan(cmd: MovePlan, ctx: Context) -> BusinessPlan:
     plan = ctx.uow.plans.get(cmd.code)
     actor = ctx.actor
     version: str | None = None
-    if cmd.trigger in (PlanTrigger.CLOSE_CONSULTATION, PlanTrigger.PUBLISH):
+    if cmd.trigger in (PlanTrigger.CLOSE_CONSULTATION, PlanTrigger.REVISE, PlanTrigger.PUBLISH):
         entries = stream_entries(ctx.uow, plan.code)
         version = plan_hash(entries) if entries else None
     move = PlanMoveContext(
