@@ -127,6 +127,7 @@ TABLES = (
     "recommendation",
     "stream_body",
     "work_stream",
+    "plan_version",
     "business_plan",
     "app_user",
     "heartbeat",

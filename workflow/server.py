@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from workflow.adapters import logs
-from workflow.api import audit, deadlines, meta, people, report, streams
+from workflow.api import audit, deadlines, meta, people, plans, report, streams
 from workflow.api.schemas import Problem
 from workflow.bootstrap import Runtime
 from workflow.http import errors
@@ -73,6 +73,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         audit.router,
         people.router,
         meta.router,
+        plans.router,
     )
     for router in routers:
         app.include_router(router, responses=responses)

@@ -171,7 +171,12 @@ def test_every_command_of_the_walkthrough_prints_what_the_page_shows(
     tmp_path: Path, cli_server: CliServer
 ) -> None:
     steps = walkthrough_steps(PAGE.read_text(encoding="utf-8"))
-    results = run(steps, tmp_path, cli_server.bin)
+    drifted = drift(steps, run(steps, tmp_path, cli_server.bin))
+    assert not drifted, "docs/cli.md's walk-through has drifted:\n" + "\n".join(drifted)
+
+
+def drift(steps: list[Step], results: list[tuple[list[str], int]]) -> list[str]:
+    """Each step whose output or exit status is not what the page shows, in words."""
     drifted: list[str] = []
     for number, (step, (output, status)) in enumerate(zip(steps, results, strict=True)):
         checked_by_echo = number + 1 < len(steps) and steps[number + 1].command == "echo $?"
@@ -184,7 +189,7 @@ def test_every_command_of_the_walkthrough_prints_what_the_page_shows(
                 + "\n  actual:\n"
                 + "\n".join(f"    {line}" for line in output)
             )
-    assert not drifted, "docs/cli.md's walk-through has drifted:\n" + "\n".join(drifted)
+    return drifted
 
 
 def test_the_comparison_catches_drift_and_ignores_only_volatile_parts() -> None:

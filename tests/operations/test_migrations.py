@@ -44,8 +44,9 @@ from workflow.store.migrate import (
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "schema-0007.sqlite3"
 PREVIOUS_HEADS = ("0003", "0004", "0007")
 # The tables added since the previous release (0008 security, 0009 operations, 0010 the
-# witnessed log).
+# witnessed log, 0012 the business plan's versions).
 NEW_TABLES = {
+    "plan_version",
     "security_log",
     "heartbeat",
     "audit_checkpoint",

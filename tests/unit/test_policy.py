@@ -20,6 +20,14 @@ from workflow.domain.roles import Role
 MOVERS = {Role.INSPECTOR, Role.CHIEF_INSPECTOR}
 DECIDERS = {Role.SIGNATORY, Role.DEPUTY_SIGNATORY}
 PEOPLE_COMMANDS = {c.AddUsers, c.LoadPeople, c.SetActive, c.ImportProgramme}
+PLAN_COMMANDS = {
+    c.MovePlan,
+    c.RecordConsultationResponse,
+    c.ReprioritiseWork,
+    c.DeferWork,
+    c.DropWork,
+    c.CommissionWork,
+}
 SELF_SERVICE = {c.SetPassword, c.CreateToken, c.RevokeToken}
 
 
@@ -32,6 +40,10 @@ def expected(command: type[c.Command], role: str, relation: Relation) -> bool:
     if command is c.NameKeyPeople:
         # each participating body names its own lead inspector and senior oversight
         return role in MOVERS and relation in (Relation.LEAD, Relation.SUPPORTING)
+    if command is c.RecordPlanDecision:  # each chief inspector, for their own body only
+        return role == Role.CHIEF_INSPECTOR and relation is Relation.NONE
+    if command in PLAN_COMMANDS:  # administrators run the business plan's own life
+        return role == Role.ADMINISTRATOR and relation is Relation.NONE
     if command is c.RegisterWitnessKey:  # whose cosignature counts: administrators only
         return role == Role.ADMINISTRATOR and relation is Relation.NONE
     if command is c.SetDemoPasswords:

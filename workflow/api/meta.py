@@ -1,4 +1,4 @@
-"""/api/bodies, /api/plans, /healthz, /readyz and /metrics: reference data, liveness,
+"""/api/bodies, /healthz, /readyz and /metrics: reference data, liveness,
 readiness and the engine's numbers."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request, Security
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
-from workflow.api.schemas import BodyInfo, Plan
+from workflow.api.schemas import BodyInfo
 from workflow.application import authentication as access
-from workflow.application.queries import health, metrics, progress
+from workflow.application.queries import health, metrics
 from workflow.domain.errors import NotFound
 from workflow.http.deps import Rt, Who, bearer
 
@@ -31,11 +31,6 @@ def bodies(rt: Rt, who: Who) -> list[dict[str, Any]]:
         }
         for b in rt.bodies
     ]
-
-
-@router.get("/api/plans", response_model=list[Plan], summary="Business plans")
-def plans(rt: Rt, who: Who) -> list[dict[str, Any]]:
-    return progress.plans(rt)
 
 
 @router.get("/healthz", include_in_schema=False)

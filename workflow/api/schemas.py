@@ -155,6 +155,10 @@ class StreamDetail(StreamSummary):
     priority: Priority
     origin_ref: str | None
     children: list[str]
+    #: Every business plan it has belonged to, in order (carried over from one to the next).
+    plans: list[str] = []
+    #: ``on`` and ``by``, for work commissioned into its plan in-year.
+    commissioned_in_year: dict[str, str] | None = None
     paused_from: Stage | None
     paused_seconds: int
     withdrawn_reason: str | None
@@ -414,6 +418,8 @@ class Plan(BaseModel):
     title: str
     starts: date | None
     ends: date | None
+    state: str = "draft"
+    superseded_by: str | None = None
 
 
 class TimelinePeriod(BaseModel):

@@ -22,9 +22,12 @@ from workflow.application.commands import (
     CarryRecommendation,
     CloseRecommendation,
     Command,
+    CommissionWork,
     CreateToken,
     CreateWorkStream,
+    DeferWork,
     DisposeFactualAccuracyComment,
+    DropWork,
     EditWorkStream,
     ExtendDeadline,
     FireTrigger,
@@ -32,17 +35,21 @@ from workflow.application.commands import (
     LoadPeople,
     MarkDeadlineMet,
     MigrateLifecycle,
+    MovePlan,
     NameKeyPeople,
     OverrideDeadlineRule,
     ProposeParticipants,
     Publish,
+    RecordConsultationResponse,
     RecordDecision,
     RecordMilestone,
     RecordParticipantsDecision,
+    RecordPlanDecision,
     RecordRating,
     RecordUrgentNotification,
     RegisterDocument,
     RegisterWitnessKey,
+    ReprioritiseWork,
     RespondToRecommendation,
     ReviewRecommendation,
     RevokeToken,
@@ -120,6 +127,11 @@ def _lead_staff(what: str) -> Rule:
     return Rule(what, _grant(MOVERS, LEAD))
 
 
+def _plan_admin(what: str) -> Rule:
+    """Administrators run the business plan's own life."""
+    return Rule(what, _grant([Role.ADMINISTRATOR], NONE))
+
+
 POLICY: dict[type[Command], Rule] = {
     # -- work streams: the lead body's staff move them ------------------------------------
     CreateWorkStream: _lead_staff("create a work stream"),
@@ -192,6 +204,17 @@ POLICY: dict[type[Command], Rule] = {
     ),
     ImportProgramme: Rule(
         "import a business plan's programme", _grant([Role.ADMINISTRATOR, ENGINE], NONE)
+    ),
+    # -- the business plan's own life: administrators run it; each chief inspector
+    # approves it for their own body only (the relation is other_body for another's) -----
+    MovePlan: _plan_admin("move a business plan"),
+    RecordConsultationResponse: _plan_admin("record a consultation response"),
+    ReprioritiseWork: _plan_admin("re-prioritise a work stream of the plan"),
+    DeferWork: _plan_admin("defer a work stream of the plan"),
+    DropWork: _plan_admin("drop a work stream from the plan"),
+    CommissionWork: _plan_admin("commission new work in-year"),
+    RecordPlanDecision: Rule(
+        "approve the business plan for a body", _grant([Role.CHIEF_INSPECTOR], NONE)
     ),
 }
 

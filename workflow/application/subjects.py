@@ -14,6 +14,7 @@ from workflow.application.commands import (
     NameKeyPeople,
     RecordDecision,
     RecordParticipantsDecision,
+    RecordPlanDecision,
     RevokeToken,
     SetActive,
     SetPassword,
@@ -59,6 +60,11 @@ def relation_of(
             about = f"cannot create a work stream led by {lead}: its lead body's staff create it"
             return Relation.OTHER_BODY, about
         return stream_relation(command.ref or command.title, lead, (), who.body, bodies)
+    if isinstance(command, RecordPlanDecision):
+        body = bodies.code_of(command.body)
+        if who.body != body:
+            return Relation.OTHER_BODY, f"cannot approve the plan for {body}: only for {who.body}"
+        return Relation.NONE, ""
     if isinstance(command, SetPassword | SetActive | CreateToken):
         return (Relation.SELF if command.username == who.username else Relation.OTHER), ""
     if isinstance(command, RevokeToken):

@@ -44,6 +44,10 @@ class Action(StrEnum):
     PARTICIPANTS_PROPOSAL_CHANGED = "participants_proposal_changed"
     WITNESS_KEY_REGISTERED = "witness_key_registered"
     KEY_PEOPLE_NAMED = "key_people_named"
+    PLAN_MOVED = "plan_moved"
+    PLAN_RESPONSE_RECORDED = "plan_response_recorded"
+    PLAN_DECISION_RECORDED = "plan_decision_recorded"
+    PLAN_VERSION_MADE = "plan_version_made"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -449,9 +453,86 @@ class RuleRefused(AccessRefused):
     action: ClassVar[Action] = Action.RULE_REFUSED
 
 
+# -- a business plan's own life (chained under the stream ref "plan:<code>") ----------------
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanMoved(Event):
+    """The plan moved by ``trigger``; ``details`` holds what the move carried (the
+    consultation's dates, the version put to the chief inspectors, the successor)."""
+
+    action: ClassVar[Action] = Action.PLAN_MOVED
+    plan: str
+    trigger: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return {"plan": self.plan, "trigger": self.trigger, **self.details}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsultationResponseRecorded(Event):
+    action: ClassVar[Action] = Action.PLAN_RESPONSE_RECORDED
+    plan: str
+    respondent: str
+    organisation: str
+    topics: tuple[str, ...]
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan,
+            "respondent": self.respondent,
+            "organisation": self.organisation,
+            "topics": list(self.topics),
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanDecisionRecorded(Event):
+    """A chief inspector's decision, for their body (``body``), on one version of the plan;
+    ``reason`` holds the comment."""
+
+    action: ClassVar[Action] = Action.PLAN_DECISION_RECORDED
+    plan: str
+    decision: str
+    version: str
+    round: int
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan,
+            "decision": self.decision,
+            "version": self.version,
+            "round": self.round,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanVersionMade(Event):
+    """A numbered version of the published plan: ``entries`` whole, and the ``change``
+    that made it (none for the first)."""
+
+    action: ClassVar[Action] = Action.PLAN_VERSION_MADE
+    plan: str
+    number: int
+    change: Mapping[str, Any] | None
+    entries: Mapping[str, Any]
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan,
+            "number": self.number,
+            "change": dict(self.change) if self.change is not None else None,
+            "entries": dict(self.entries),
+        }
+
+
 __all__ = [
     "AccessRefused",
     "Action",
+    "ConsultationResponseRecorded",
     "DeadlineChanged",
     "DecisionRecorded",
     "DocumentRegistered",
@@ -463,6 +544,9 @@ __all__ = [
     "NotificationDelivered",
     "NotificationSkipped",
     "ParticipantsProposalChanged",
+    "PlanDecisionRecorded",
+    "PlanMoved",
+    "PlanVersionMade",
     "PublicationChanged",
     "RatingRecorded",
     "RecommendationAdded",

@@ -119,6 +119,11 @@ class JointDocument:
     decisions: list[DecisionRecord] = field(default_factory=list)
 
     @property
+    def label(self) -> str:
+        """How a sentence names the document (a subclass may name another kind of text)."""
+        return self.kind.label
+
+    @property
     def current(self) -> str | None:
         return self.versions[-1] if self.versions else None
 
@@ -163,7 +168,7 @@ class JointDocument:
         self, body: str, decision: Decision, version: str, comment: str | None
     ) -> None:
         """Refuse a decision that would not mean what its author thinks it means."""
-        label = self.kind.label
+        label = self.label
         if self.current is None:
             raise Refused(f"no {label} version is registered yet: register one before deciding")
         if len(version) != 64:

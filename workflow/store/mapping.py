@@ -25,22 +25,24 @@ from workflow.store.audit import as_utc
 from workflow.store.tables import RecommendationRow, WorkStreamRow
 
 
+def decode_decision(d: dict[str, Any]) -> DecisionRecord:
+    """The inverse of :func:`workflow.domain.workstream.encode_decision`."""
+    return DecisionRecord(
+        d["body"],
+        d["actor"],
+        Decision(d["decision"]),
+        d["version"],
+        datetime.fromisoformat(d["at"]),
+        d.get("comment"),
+        d["round"],
+    )
+
+
 def _document(kind: DocumentKind, data: dict[str, Any]) -> JointDocument:
     return JointDocument(
         kind,
         list(data.get("versions", [])),
-        [
-            DecisionRecord(
-                d["body"],
-                d["actor"],
-                Decision(d["decision"]),
-                d["version"],
-                datetime.fromisoformat(d["at"]),
-                d.get("comment"),
-                d["round"],
-            )
-            for d in data.get("decisions", [])
-        ],
+        [decode_decision(d) for d in data.get("decisions", [])],
     )
 
 

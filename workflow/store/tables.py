@@ -16,6 +16,28 @@ class BusinessPlanRow(SQLModel, table=True):
     title: str
     starts: date | None = None
     ends: date | None = None
+    #: The plan's own life (workflow/domain/business_plan.py): draft until consulted on.
+    state: str = Field(
+        default="draft", sa_column=Column(Text, nullable=False, server_default="draft")
+    )
+    consultation_opens: date | None = None
+    consultation_closes: date | None = None
+    #: Consultation responses and the chief inspectors' decisions, as the domain encodes them.
+    record: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    superseded_by: str | None = Field(default=None, max_length=64)
+
+
+class PlanVersionRow(SQLModel, table=True):
+    """One numbered version of a published plan: what it held, and the change that made it."""
+
+    __tablename__ = "plan_version"
+
+    plan_code: str = Field(foreign_key="business_plan.code", primary_key=True, max_length=64)
+    number: int = Field(primary_key=True)
+    made_at: datetime
+    made_by: str
+    change: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    entries: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class WorkStreamRow(SQLModel, table=True):

@@ -1,6 +1,7 @@
 """The unit of work: one transaction holding the change, its audit events and its outbox.
 
-It only persists. On commit it saves every work stream it loaded that recorded events,
+It only persists. On commit it saves every work stream and business plan it loaded that
+recorded events,
 adds the outbox rows, chains every event onto the audit trail, and commits once; it
 returns the new outbox rows, which the caller hands to the broker after the commit (a
 rolled-back change sends nothing; a publish that fails loses nothing, because the relay
@@ -23,6 +24,7 @@ from workflow.domain.errors import Conflict
 from workflow.domain.events import DomainEvent
 from workflow.domain.workstream import WorkStream
 from workflow.store.audit import append_events, as_utc
+from workflow.store.plans import PlanRepository
 from workflow.store.repository import WorkStreamRepository
 from workflow.store.tables import OutboxRow
 
@@ -49,6 +51,7 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self.session = self._sessions()
         self.streams = WorkStreamRepository(self.session, lock_rows=self._lock_rows)
+        self.plans = PlanRepository(self.session, lock_rows=self._lock_rows)
         self._loose_events: list[tuple[str | None, DomainEvent]] = []
         self._outbox: list[OutboxRow] = []
         self._stream_events: dict[str, list[DomainEvent]] = {}
@@ -105,6 +108,10 @@ class UnitOfWork:
             else:
                 self.streams.save(ws, now)
             chained.append((ref, events))
+        for plan in self.plans.seen.values():
+            if plan_events := plan.drain():
+                self.plans.save(plan)
+                chained.append((plan.audit_ref, plan_events))
         for row in self._outbox:
             # Published right after commit: the relay leaves it alone until the lease ends.
             if self._publishing:

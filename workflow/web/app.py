@@ -16,6 +16,7 @@ from workflow.web import (
     journey_pages,
     pages,
     plan_document_pages,
+    plan_pages,
     register_pages,
 )
 from workflow.web.auth import SignInNeeded
@@ -43,6 +44,7 @@ def install(app: FastAPI, rt: Runtime) -> None:
         followup_pages,
         register_pages,
         plan_document_pages,
+        plan_pages,
         health_pages,
     ):
         app.include_router(module.router)

@@ -16,6 +16,7 @@ from workflow.application.handlers import (
     documents,
     participants,
     people,
+    plans,
     programme,
     reactions,
     report,
@@ -42,6 +43,7 @@ COMMAND_HANDLERS: Mapping[type[Command], Any] = {
     **deadlines.HANDLERS,
     **people.HANDLERS,
     **programme.HANDLERS,
+    **plans.HANDLERS,
     **witness.HANDLERS,
 }
 

@@ -10,6 +10,11 @@ from sqlalchemy import Select, func
 from sqlmodel import Session, col, select
 
 from workflow.application.inputs import choice
+from workflow.application.queries.plans import (
+    commissioned_in_year,
+    plan_replay_differences,
+    stream_plans,
+)
 from workflow.application.runtime import Runtime
 from workflow.domain import lifecycle
 from workflow.domain.audit_chain import Verification
@@ -196,6 +201,8 @@ def show_stream(rt: Runtime, key: str) -> dict[str, Any]:
         children = session.exec(
             select(WorkStreamRow.ref).where(col(WorkStreamRow.parent_ref) == ws.ref)
         ).all()
+        plan_history = stream_plans(session, ws.ref)
+        commissioned = commissioned_in_year(session, ws.plan, ws.ref)
     ctx = MoveContext("preview", ws.lead, rt.clock())
     snapshot = ws.snapshot()
     moves = {
@@ -209,6 +216,8 @@ def show_stream(rt: Runtime, key: str) -> dict[str, Any]:
         "priority": ws.priority.value,
         "origin_ref": ws.origin_ref,
         "children": list(children),
+        "plans": plan_history,
+        "commissioned_in_year": commissioned,
         "paused_from": ws.paused_from.value if ws.paused_from else None,
         "paused_seconds": ws.paused_seconds,
         "withdrawn_reason": ws.withdrawn_reason,
@@ -275,8 +284,9 @@ def _stream_events(session: Session, ref: str) -> Iterator[tuple[Any, ...]]:
 
 
 def replay_differences(rt: Runtime) -> dict[str, list[str]]:
-    """Work streams whose stored state differs from the replay of their events."""
-    differences: dict[str, list[str]] = {}
+    """Work streams (and business plans, as "plan:<code>") whose stored state differs from
+    the replay of their events."""
+    differences: dict[str, list[str]] = plan_replay_differences(rt)
     with rt.read() as session:
         refs = session.exec(select(WorkStreamRow.ref).order_by(col(WorkStreamRow.id))).all()
         for ref in refs:
