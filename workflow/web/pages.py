@@ -446,14 +446,13 @@ def decide(
 @router.get("/decisions")
 def decisions(request: Request, rt: Rt, who: Viewer) -> HTMLResponse:
     access.require_decider(who, "see the decisions awaited from a body")
-    items = []
-    for row in progress.awaiting(rt, who.body or ""):
-        item = awaited_item(row, who.body or "")
-        if item:
-            item["changes"] = changes.for_decider(
-                rt, item["ref"], item["document"], who.body or "", item["version"]
-            )
-            items.append(item)
+    body = who.body or ""
+    items = [item for row in progress.awaiting(rt, body) if (item := awaited_item(row, body))]
+    found = changes.for_decider_many(
+        rt, [(item["ref"], item["document"], item["version"]) for item in items], body
+    )
+    for item, changed in zip(items, found, strict=True):
+        item["changes"] = changed
     return render(request, "decisions.html", {"title": "Decisions awaited", "items": items})
 
 

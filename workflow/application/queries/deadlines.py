@@ -16,6 +16,7 @@ from workflow.application.queries.streams import load_readonly
 from workflow.application.runtime import Runtime
 from workflow.domain.working_days import london_date
 from workflow.store.deadline_tables import DeadlineRow
+from workflow.store.tables import WorkStreamRow
 
 
 def row_dict(row: DeadlineRow, today: date) -> dict[str, Any]:
@@ -48,6 +49,7 @@ def list_query(
     overdue: bool = False,
     body: str | None = None,
     stream_ref: str | None = None,
+    stream_id: int | None = None,
     include_closed: bool = False,
 ) -> SelectOfScalar[DeadlineRow]:
     query = select(DeadlineRow).order_by(col(DeadlineRow.due_on), col(DeadlineRow.id))
@@ -61,6 +63,8 @@ def list_query(
         query = query.where(col(DeadlineRow.body) == body)
     if stream_ref is not None:
         query = query.where(col(DeadlineRow.stream_ref) == stream_ref)
+    if stream_id is not None:  # on ix_deadline_stream_open
+        query = query.where(col(DeadlineRow.stream_id) == stream_id)
     return query
 
 
@@ -74,8 +78,11 @@ def next_and_overdue(rt: Runtime, ref: str | None = None) -> dict[str, tuple[dic
     today = london_date(rt.clock())
     d = DeadlineRow.__table__  # type: ignore[attr-defined]
     is_open = d.c.closed_at.is_(None)
-    if ref is not None:
-        is_open = is_open & (d.c.stream_ref == ref)
+    if ref is not None:  # by the work stream's id, so on ix_deadline_stream_open
+        w = WorkStreamRow.__table__  # type: ignore[attr-defined]
+        is_open = is_open & (
+            d.c.stream_id == sa_select(w.c.id).where(w.c.ref == ref).scalar_subquery()
+        )
     rank = (
         func.row_number()
         .over(partition_by=d.c.stream_id, order_by=(d.c.due_on, d.c.id))
@@ -141,13 +148,13 @@ def list_deadlines(
     today = london_date(rt.clock())
     code = rt.bodies.code_of(body) if body else None
     with rt.read() as session:
-        ref = load_readonly(session, stream)[1].ref if stream is not None else None
+        stream_id = load_readonly(session, stream)[0].id if stream is not None else None
         query = list_query(
             today=today,
             due_before=due_before,
             overdue=overdue,
             body=code,
-            stream_ref=ref,
+            stream_id=stream_id,
             include_closed=include_closed,
         )
         return [row_dict(row, today) for row in session.exec(query).all()]

@@ -27,7 +27,7 @@ from workflow.application.queries import streams as queries
 from workflow.application.runtime import Runtime
 from workflow.domain.errors import InvalidInput, NotFound
 from workflow.domain.events import Action
-from workflow.domain.joint_decisions import DocumentKind
+from workflow.domain.joint_decisions import DECIDED_DURING, DOCUMENT_DECIDED_IN, DocumentKind
 from workflow.domain.stages import Stage
 from workflow.domain.working_days import london_date
 from workflow.store.audit import as_utc
@@ -469,14 +469,34 @@ def document_preview(rt: Runtime, key: str, kind: str, version: str) -> dict[str
 
 
 # -- decisions awaited ---------------------------------------------------------------
+def _may_await() -> ColumnElement[bool]:
+    """SQL that holds for every work stream whose current document may await a decision: in
+    a state where some document is decided, with a version of that document registered.
+    Python then reads the decisions themselves; the others are never loaded."""
+    w = WorkStreamRow.__table__  # type: ignore[attr-defined]
+    either = []
+    for kind in DocumentKind:
+        states = {
+            *DECIDED_DURING.get(kind, ()),
+            *(s for s, k in DOCUMENT_DECIDED_IN.items() if k is kind),
+        }
+        if states:
+            either.append(
+                and_(
+                    w.c.state.in_(sorted(s.value for s in states)),
+                    w.c.documents[(kind.value, "versions", 0)].as_string().is_not(None),
+                )
+            )
+    return or_(*either)
+
+
 def awaiting(rt: Runtime, body: str) -> list[dict[str, Any]]:
     """Work streams whose current document awaits ``body``'s decision."""
     code = rt.bodies.code_of(body)
-    return [
-        row
-        for row in queries.list_streams(rt, body=code)
-        if row["outstanding"] and code in row["outstanding"]["awaiting"]
-    ]
+    with rt.read() as session:
+        rows = session.execute(queries.list_query(body=code).where(_may_await())).scalars()
+        found = [queries.summary(stream_from_row(row, []), row.id) for row in rows]
+    return [row for row in found if row["outstanding"] and code in row["outstanding"]["awaiting"]]
 
 
 # -- the audit log ---------------------------------------------------------------------
