@@ -30,6 +30,7 @@ BENCHMARKS = (
     "audit_verify",
     "memory",
     "checkpoint",
+    "pages_load",
 )
 
 

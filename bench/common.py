@@ -34,7 +34,6 @@ from tests.support.acting import send
 from workflow.application.commands import (
     CreateWorkStream,
     FireTrigger,
-    RecordDecision,
     RegisterDocument,
 )
 
@@ -272,32 +271,25 @@ def make_stream(rt: Any, ref: str, stage: str = "scoping") -> None:
     )
     if stage == "scoping":
         return
-    terms = send(
-        rt,
-        lead,
-        RegisterDocument(
-            key=ref, kind="terms_of_reference", content=f"Terms of reference of {ref}".encode()
-        ),
-    ).version
-    for body in BODIES:
-        send(
-            rt,
-            Actor(f"signatory.{body.lower()}", body),
-            RecordDecision(
-                key=ref, body=body, decision="approve", version=terms, kind="terms_of_reference"
-            ),
-        )
+    # Lifecycle version 2: each body names its key people before the terms of reference,
+    # and fieldwork needs the methodology agreed, the report the findings and a factual
+    # accuracy check; the tests' walk does each step through the bus.
+    from tests.integration import walk
+
+    walk.agree_terms(rt, ref, lead=lead)
     send(rt, lead, FireTrigger(key=ref, trigger="start_fieldwork"))
     if stage == "fieldwork":
         return
     send(rt, lead, FireTrigger(key=ref, trigger="start_drafting"))
     if stage == "drafting":
         return
+    walk.agree(rt, ref, "findings", lead=lead)
     send(
         rt,
         lead,
         RegisterDocument(key=ref, kind="report", content=f"Draft report of {ref}".encode()),
     )
+    walk.check_facts(rt, ref, lead=lead)
     if stage == "drafted":
         return
     send(rt, lead, FireTrigger(key=ref, trigger="submit_for_signoff"))

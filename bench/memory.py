@@ -44,7 +44,6 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-import yaml
 
 from bench.common import (
     PEOPLE,
@@ -82,14 +81,6 @@ BATCH_TIMEOUT = 600.0
 PROGRESS_EVERY = 20_000  # work streams between progress lines
 
 
-def _people_file(directory: Path) -> Path:
-    """The demonstration people without HMICFRS's signatory and deputy."""
-    people = [p for p in yaml.safe_load(PEOPLE.read_text()) if p["username"] not in LEFT_OUT]
-    path = directory / "people.yaml"
-    path.write_text(yaml.safe_dump(people), encoding="utf-8")
-    return path
-
-
 def _due_date(today: date) -> date:
     """A due date for which a reminder is due ``today`` (whatever day of the week today
     is), found with the engine's own reminder rules and working-day calendar."""
@@ -113,9 +104,16 @@ def _seed(url: str, data_dir: Path, total: int, today: date) -> list[int]:
     from workflow.application.principal import engine_principal
 
     rt = runtime_for(url, data_dir)
-    rt.handle(LoadPeople(path=_people_file(data_dir)), engine_principal("bench set-up"))
-    make_stream(rt, TEMPLATE, "scoping")
+    rt.handle(LoadPeople(path=PEOPLE), engine_principal("bench set-up"))
+    # In joint sign-off, so that the decision each reminder is about is still owed (reminders
+    # of decisions no longer owed are not sent: issue 16); walking there takes every body's
+    # signatory, so HMICFRS's deciders leave only afterwards.
+    make_stream(rt, TEMPLATE, "joint_signoff")
     rt.engine.dispose()
+    with psycopg.connect(plain_url(url)) as conn:
+        conn.execute(
+            "UPDATE app_user SET active = false WHERE username = ANY(%s)", (list(LEFT_OUT),)
+        )
     refs = [f"mem-{i:06d}" for i in range(total)]
     clone_stream(url, TEMPLATE, refs)
     due, opened = _due_date(today), datetime.now(UTC) - timedelta(days=14)

@@ -22,7 +22,13 @@ Baseline, in the same run and taking turns with the sign-off rounds: a bare Cele
 trip through the same Redis and worker: ``bench.ping`` sent, the worker pushing onto a Redis
 list, this process waiting on it with ``BLPOP`` (results are ignored in the app's
 configuration, so there is no result to wait for). p50, p95 and p99 over 500 rounds (50
-with ``--quick``); target: sign-off p99 under 100 ms. The ratio is p99 ÷ the ping's p99.
+with ``--quick``); target: sign-off p99 at most 5× the ping's p99 (the ratio).
+
+The same is measured again **under load** (200 rounds, 30 with ``--quick``): while a
+separate process (:func:`load`) keeps moving other work streams (pause and resume through
+the real service, from :data:`LOAD_CLIENTS` threads, without publishing), so that
+PostgreSQL, the audit chain's head lock and the two cores are shared as in use. Both
+figures are reported, each against the pings of its own phase.
 
 Afterwards the request tasks of 30 more work streams are done in this process, with no
 broker or worker, half timed bare and half under cProfile: what one task's work costs and
@@ -31,7 +37,10 @@ where it goes (``details.request_task_in_process``).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -66,8 +75,11 @@ from tests.support.acting import send
 from workflow.application.commands import FireTrigger
 
 NAME = "signoff_latency"
-TARGET_P99_MS = 100.0
+TARGET_P99_MS = 100.0  # the earlier target, still reported in details
+TARGET_RATIO = 5.0  # sign-off p99 at most this many times the bare round trip's p99
 ROUNDS, QUICK_ROUNDS = 500, 50
+LOADED_ROUNDS, QUICK_LOADED_ROUNDS = 200, 30
+LOAD_CLIENTS = 4  # threads of the load process, each moving its own work streams
 WARMUP = 10
 PROFILED, QUICK_PROFILED = 30, 5  # work streams whose request tasks are profiled in-process
 TEMPLATE = "bench-template"
@@ -209,6 +221,34 @@ def _profile(rt: Any, lead: Any, refs: list[str]) -> dict[str, Any]:
     return {"median_ms": round(1000 * statistics.median(took), 2), "profiled_ms": parts}
 
 
+def load(url: str, data_dir: str, prefix: str, count: int) -> None:
+    """The load of the loaded phase, run in its own process until it is killed: each of
+    :data:`LOAD_CLIENTS` threads pauses and resumes its own work streams ``prefix-N``
+    through the real service (no publisher: nothing reaches the worker)."""
+    from workflow.application.principal import Actor
+
+    rt = runtime_for(url, Path(data_dir))
+    lead = Actor(LEAD_NAME, LEAD_BODY)
+    refs = [f"{prefix}-{i:05d}" for i in range(count)]
+
+    def client(mine: list[str]) -> None:
+        paused = dict.fromkeys(mine, False)
+        while True:
+            for ref in mine:
+                trigger = "resume" if paused[ref] else "pause"
+                send(rt, lead, FireTrigger(key=ref, trigger=trigger))
+                paused[ref] = not paused[ref]
+
+    threads = [
+        threading.Thread(target=client, args=(refs[i::LOAD_CLIENTS],), daemon=True)
+        for i in range(LOAD_CLIENTS)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def _deliveries(url: str) -> dict[str, int]:
     """Deliveries recorded, by task (a signatory and a deputy per request)."""
     with psycopg.connect(plain_url(url)) as conn:
@@ -225,11 +265,53 @@ def _ms(values: Sequence[float]) -> dict[str, float]:
     }
 
 
+class Phase:
+    """The rounds of one phase (quiet, or under load): seconds per round."""
+
+    def __init__(self) -> None:
+        self.signoff: list[float] = []
+        self.first: list[float] = []
+        self.transition: list[float] = []
+        self.everything: list[float] = []
+        self.pings: list[float] = []
+
+
+def _rounds(
+    rt: Any, lead: Any, refs: list[str], publisher: TimedPublisher, listener: Listener,
+    pinger: Pinger, label: str,
+) -> Phase:  # fmt: skip
+    phase = Phase()
+    for i, ref in enumerate(refs):
+        publisher.committed_at = None
+        called = time.perf_counter()
+        send(rt, lead, FireTrigger(key=ref, trigger="submit_for_signoff"))
+        committed = publisher.committed_at
+        if committed is None:
+            raise RuntimeError(f"{ref}: the move to joint sign-off published nothing")
+        done, notified = listener.wait_round(ref)
+        ping = pinger(ROUND_TIMEOUT)
+        if ping is None:
+            raise RuntimeError("a ping did not come back")
+        if i < WARMUP:
+            continue
+        phase.signoff.append(max(done) - committed)
+        phase.first.append(min(done) - committed)
+        phase.transition.append(committed - called)
+        phase.everything.append(max(*done, notified) - committed)
+        phase.pings.append(ping)
+        if (i - WARMUP + 1) % 100 == 0:
+            say(f"{NAME}: {label}: {i - WARMUP + 1} of {len(refs) - WARMUP} rounds")
+    return phase
+
+
 def run(quick: bool = False) -> list[Figure]:
     from workflow.application.principal import Actor
 
     rounds = QUICK_ROUNDS if quick else ROUNDS
+    loaded_rounds = QUICK_LOADED_ROUNDS if quick else LOADED_ROUNDS
     refs = [f"signoff-{i:05d}" for i in range(WARMUP + rounds)]
+    loaded_refs = [f"loaded-{i:05d}" for i in range(WARMUP + loaded_rounds)]
+    load_refs = [f"load-{i:05d}" for i in range(8 * LOAD_CLIENTS)]
     profiled = [f"profiled-{i:05d}" for i in range(QUICK_PROFILED if quick else PROFILED)]
     lead = Actor(LEAD_NAME, LEAD_BODY)
     queue = new_queue(NAME)
@@ -242,40 +324,39 @@ def run(quick: bool = False) -> list[Figure]:
         publisher = TimedPublisher(publisher_for(client))
         # Seeded without a publisher: the template's own outbox rows never reach the queue.
         plain = runtime_for(url, data_dir)
-        _seed(plain, url, refs + profiled)
+        _seed(plain, url, refs + loaded_refs + load_refs + profiled)
         rt = runtime_for(url, data_dir, publisher=publisher, broker_url=REDIS_URL, queue=queue)
         say(f"{NAME}: {len(refs)} drafted work streams seeded; starting a worker")
         pinger = Pinger(client, queue)
         worker = Worker(env)
         listener = Listener(url)
-        signoff: list[float] = []
-        first: list[float] = []
-        transition: list[float] = []
-        everything: list[float] = []
-        pings: list[float] = []
+        loader: subprocess.Popen[bytes] | None = None
         try:
             worker.ready(pinger.alive)
-            for i, ref in enumerate(refs):
-                publisher.committed_at = None
-                called = time.perf_counter()
-                send(rt, lead, FireTrigger(key=ref, trigger="submit_for_signoff"))
-                committed = publisher.committed_at
-                if committed is None:
-                    raise RuntimeError(f"{ref}: the move to joint sign-off published nothing")
-                done, notified = listener.wait_round(ref)
-                ping = pinger(ROUND_TIMEOUT)
-                if ping is None:
-                    raise RuntimeError("a ping did not come back")
-                if i < WARMUP:
-                    continue
-                signoff.append(max(done) - committed)
-                first.append(min(done) - committed)
-                transition.append(committed - called)
-                everything.append(max(*done, notified) - committed)
-                pings.append(ping)
-                if (i - WARMUP + 1) % 100 == 0:
-                    say(f"{NAME}: {i - WARMUP + 1} of {rounds} rounds")
+            quiet = _rounds(rt, lead, refs, publisher, listener, pinger, "quiet")
+            say(f"{NAME}: under load ({LOAD_CLIENTS} clients moving other work streams)")
+            loader = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys; from bench.signoff_latency import load; "
+                    "load(sys.argv[1], sys.argv[2], 'load', int(sys.argv[3]))",
+                    url,
+                    str(data_dir),
+                    str(len(load_refs)),
+                ],
+                env=env,
+            )
+            time.sleep(2)  # the load under way
+            if loader.poll() is not None:
+                raise RuntimeError(f"the load process exited with {loader.returncode}")
+            loaded = _rounds(rt, lead, loaded_refs, publisher, listener, pinger, "under load")
+            if loader.poll() is not None:
+                raise RuntimeError(f"the load process exited with {loader.returncode}")
         finally:
+            if loader is not None:
+                loader.kill()
+                loader.wait(10)
             listener.close()
             worker.stop()
             pinger.close()
@@ -285,44 +366,49 @@ def run(quick: bool = False) -> list[Figure]:
         files = len(list((data_dir / "outbox-mail").glob("*.eml")))
         delivered = _deliveries(url)
     # Every message was written once, and each request reached a signatory and a deputy.
-    requests = 2 * REQUESTS_PER_ROUND * (len(refs) + len(profiled))
+    requests = 2 * REQUESTS_PER_ROUND * (len(refs) + len(loaded_refs) + len(profiled))
     if files != sum(delivered.values()) or delivered[REQUEST] != requests:
         raise RuntimeError(f"{files} messages written; deliveries recorded: {delivered}")
-    p99, base_p99 = percentile(signoff, 99), percentile(pings, 99)
-    p50, base_p50 = percentile(signoff, 50), percentile(pings, 50)
-    say(f"{NAME}: sign-off p50 {1000 * p50:.1f} ms p99 {1000 * p99:.1f} ms; ping p99 "
-        f"{1000 * base_p99:.2f} ms")  # fmt: skip
-    return [
-        Figure(
-            bench=NAME,
-            name=f"sign-off → requests done, p99 of {rounds}",
-            value=1000 * p99,
-            unit="ms",
-            baseline=1000 * base_p99,
-            baseline_name="bare Celery round trip p99",
-            ratio=ratio(p99, base_p99),
-            target=f"p99 < {TARGET_P99_MS:g} ms",
-            met=1000 * p99 < TARGET_P99_MS,
-            notes="3 request tasks, 6 messages by the file channel, worker of 2 processes",
-            details={
-                "rounds": rounds,
-                "warmup_rounds": WARMUP,
-                "signoff_ms": _ms(signoff),
-                "baseline_ms": _ms(pings),
-                "signoff_ms_each": [round(1000 * t, 1) for t in signoff],
-                "baseline_ms_each": [round(1000 * t, 2) for t in pings],
-                "ratio_p50": ratio(p50, base_p50),
-                "ratio_p95": ratio(percentile(signoff, 95), percentile(pings, 95)),
-                "first_request_done_ms": _ms(first),
-                "all_four_tasks_done_ms": _ms(everything),
-                "transition_until_commit_ms": _ms(transition),
-                "messages_written": files,
-                "request_task_in_process": profile,
-                "worker_concurrency": 2,
-                "mail_channel": "file",
-            },
+    figures = []
+    for label, phase in (("quiet", quiet), (f"under load ({LOAD_CLIENTS} movers)", loaded)):
+        p99, base_p99 = percentile(phase.signoff, 99), percentile(phase.pings, 99)
+        p50, base_p50 = percentile(phase.signoff, 50), percentile(phase.pings, 50)
+        say(f"{NAME}: {label}: sign-off p50 {1000 * p50:.1f} ms p99 {1000 * p99:.1f} ms; "
+            f"ping p99 {1000 * base_p99:.2f} ms")  # fmt: skip
+        figures.append(
+            Figure(
+                bench=NAME,
+                name=f"sign-off → requests done, p99 of {len(phase.signoff)}, {label}",
+                value=1000 * p99,
+                unit="ms",
+                baseline=1000 * base_p99,
+                baseline_name="bare Celery round trip p99",
+                ratio=ratio(p99, base_p99),
+                target=f"≤ {TARGET_RATIO:g}× bare p99",
+                met=ratio(p99, base_p99) <= TARGET_RATIO,
+                notes="3 request tasks, 6 messages by the file channel, worker of 2 processes",
+                details={
+                    "rounds": len(phase.signoff),
+                    "warmup_rounds": WARMUP,
+                    "signoff_ms": _ms(phase.signoff),
+                    "baseline_ms": _ms(phase.pings),
+                    "signoff_ms_each": [round(1000 * t, 1) for t in phase.signoff],
+                    "baseline_ms_each": [round(1000 * t, 2) for t in phase.pings],
+                    "ratio_p50": ratio(p50, base_p50),
+                    "ratio_p95": ratio(percentile(phase.signoff, 95), percentile(phase.pings, 95)),
+                    "p99_under_100_ms": 1000 * p99 < TARGET_P99_MS,
+                    "first_request_done_ms": _ms(phase.first),
+                    "all_four_tasks_done_ms": _ms(phase.everything),
+                    "transition_until_commit_ms": _ms(phase.transition),
+                    "messages_written": files,
+                    "request_task_in_process": profile,
+                    "worker_concurrency": 2,
+                    "mail_channel": "file",
+                    "load_clients": LOAD_CLIENTS if phase is loaded else 0,
+                },
+            )
         )
-    ]
+    return figures
 
 
 if __name__ == "__main__":

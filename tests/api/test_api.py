@@ -63,6 +63,34 @@ def test_the_programme_is_listed_and_filtered_with_the_overdue_flag(rt: Runtime)
     assert "unknown body 'HMI Nowhere'" in unknown_body["detail"]
 
 
+def test_the_programme_is_listed_a_page_at_a_time_with_its_count_and_links(rt: Runtime) -> None:
+    seed_people(rt)
+    import_programme(rt)
+    client = api(rt, "signatory.hmiprisons")
+    everything = client.get("/api/streams", params={"lead": "HMIC"}).json()
+    first = client.get(
+        "/api/streams", params={"lead": "HMIC", "page": 1, "per_page": 4, "sort": "title"}
+    )
+    assert first.status_code == 200 and first.headers["x-total-count"] == str(len(everything))
+    titles = sorted((s["title"], s["id"]) for s in everything)
+    assert [s["ref"] for s in first.json()] == [
+        next(s["ref"] for s in everything if s["id"] == id_) for _, id_ in titles[:4]
+    ]
+    assert first.headers["link"] == (
+        '</api/streams?lead=HMIC&per_page=4&sort=title&page=2>; rel="next"'
+    )
+    last = client.get("/api/streams", params={"lead": "HMIC", "page": 2, "per_page": 4})
+    assert len(last.json()) == len(everything) - 4
+    assert last.headers["link"] == '</api/streams?lead=HMIC&per_page=4&page=1>; rel="prev"'
+    late = client.get("/api/streams", params={"overdue": "true", "page": 1})
+    assert {s["ref"] for s in late.json()} == {
+        s["ref"] for s in client.get("/api/streams", params={"overdue": "true"}).json()
+    }
+    assert "link" not in late.headers
+    assert is_problem(client.get("/api/streams", params={"page": 1, "sort": "colour"}), 422)
+    assert is_problem(client.get("/api/streams", params={"page": 0}), 422)
+
+
 def test_an_unknown_work_stream_is_404_saying_where_to_look(rt: Runtime) -> None:
     seed_people(rt)
     client = api(rt, "admin")

@@ -110,3 +110,62 @@ def test_every_time_verifies_as_it_was_hashed_whatever_its_zone(
         uow.commit()
     result = queries.verify_audit(rt)
     assert (result.ok, result.checked) == (True, 1), result.problem
+
+
+#: Texts whose JSON spelling has to agree between PostgreSQL's to_json and Python's encoder.
+AWKWARD = (
+    'quote " backslash \\ slash / tab \t newline \n return \r',
+    "controls \x00\x01\x08\x0b\x0c\x1f and delete \x7f",
+    "accents é ü ñ, Welsh ŵ ŷ, CJK 中文, emoji 🦉, separators \u2028 \u2029, BOM \ufeff",
+    "",
+)
+
+
+def test_the_database_and_python_agree_on_every_text(rt: Runtime) -> None:
+    """On PostgreSQL the database checks the links first: an awkward text must hash there
+    exactly as Python hashed it, or every verification would fall back to Python."""
+    from workflow.store.audit import _pg_all_links_hold, head_of
+
+    with rt.uow() as uow:
+        for text_ in AWKWARD:
+            uow.record(
+                UserChanged(
+                    actor=text_.replace("\x00", "") or "x",  # PostgreSQL text holds no NUL
+                    body=text_.replace("\x00", "")[:32] or None,
+                    at=datetime(2022, 1, 10, 9, 0, 0, 120, tzinfo=UTC),
+                    username=text_,
+                    user_body=text_,
+                    change=text_,
+                )
+            )
+        uow.commit()
+    result = queries.verify_audit(rt)
+    assert (result.ok, result.checked) == (True, len(AWKWARD)), result.problem
+    if rt.engine.dialect.name == "postgresql":
+        with rt.read() as session:
+            assert _pg_all_links_hold(session, *head_of(session))
+
+
+def test_ranges_checked_in_parallel_still_name_the_first_broken_event(
+    pg_rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workflow.store import audit
+    from workflow.store.audit import _pg_all_links_hold, head_of
+
+    monkeypatch.setattr(audit, "PG_RANGE_EVENTS", 3)  # many ranges, over a few connections
+    create(pg_rt)
+    to_signoff(pg_rt)
+    with pg_rt.read() as session:
+        head = head_of(session)
+        assert head[0] > 12 and _pg_all_links_hold(session, *head)
+    for sql, bad in (
+        ("UPDATE audit_event SET reason = 'rewritten' WHERE seq = 8", 8),  # mid-range
+        ("UPDATE audit_event SET reason = NULL WHERE seq = 8", None),  # put back: sound
+        ("DELETE FROM audit_event WHERE seq = 6", 6),  # the last of a range
+    ):
+        with pg_rt.engine.begin() as conn:
+            conn.execute(text(sql))
+        result = queries.verify_audit(pg_rt)
+        assert (result.ok, result.first_bad_seq) == (bad is None, bad), result.problem
+        with pg_rt.read() as session:
+            assert _pg_all_links_hold(session, *head_of(session)) is (bad is None)

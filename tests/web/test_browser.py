@@ -187,3 +187,37 @@ def test_a_signatory_signs_off_in_the_browser_and_the_administrator_sees_it_audi
     expect(page.locator("#audit-table tbody tr").first).to_contain_text(
         "Moved from Joint sign-off to Publication"
     )
+
+
+def test_the_overview_pages_and_sorts_in_the_browser(
+    pg_rt: Runtime, server: str, page: object
+) -> None:
+    """Fifty work streams a page: the next page, a sort by a column's heading, and the
+    filters kept across both, clicked through as a person would."""
+    from playwright.sync_api import Page, expect
+
+    from tests.web.test_programme_paging import more_streams
+
+    assert isinstance(page, Page)
+    from tests.integration.walk import seed_people
+
+    seed_people(pg_rt)
+    import_programme(pg_rt)
+    more_streams(pg_rt, 40)  # 58 in all
+    with_password(pg_rt, "admin")
+    sign_in(page, server, "admin")
+    expect(page.locator("tr[data-ref]")).to_have_count(50)
+    expect(page.locator("#programme-summary")).to_contain_text("58 work streams")
+    page.get_by_role("link", name="Next page").click()
+    expect(page.locator("tr[data-ref]")).to_have_count(8)
+    assert page.url.endswith("/programme?page=2")
+    shot(page, "07-programme-page-2")
+
+    page.get_by_label("Body taking part").select_option("HMIPRISONS")
+    page.get_by_role("button", name="Apply filters").click()
+    page.locator("a[data-sort='title']").click()  # ascending, then descending
+    page.locator("a[data-sort='title']").click()
+    expect(page.locator("th[aria-sort='descending']")).to_have_count(1)
+    assert "body=HMIPRISONS" in page.url and "sort=title" in page.url and "order=desc" in page.url
+    titles = page.locator("tr[data-ref] td:first-child a").all_inner_texts()
+    assert titles == sorted(titles, reverse=True) and len(titles) > 1

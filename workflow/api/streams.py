@@ -7,6 +7,7 @@ the answer. The rules themselves (lead body, signatories, guards) live in the se
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Response, UploadFile, status
 from fastapi.responses import Response as RawResponse
@@ -62,17 +63,66 @@ Filter = Annotated[str | None, Query(pattern=NO_NUL, max_length=120)]
 def list_streams(
     rt: Rt,
     who: Who,
+    response: Response,
     state: Annotated[Stage | None, Query(description="Only this state.")] = None,
     lead: Annotated[str | None, Query(pattern=NO_NUL, max_length=120)] = None,
     body: Annotated[str | None, Query(pattern=NO_NUL, max_length=120)] = None,
     plan: Filter = None,
     overdue: Annotated[bool | None, Query(description="Only those (not) overdue.")] = None,
+    page: Annotated[
+        int | None,
+        Query(ge=1, le=1_000_000, description="Only this page (from 1); all when not given."),
+    ] = None,
+    per_page: Annotated[int, Query(ge=1, le=500, description="Work streams a page.")] = 50,
+    sort: Annotated[
+        str,
+        Query(
+            pattern=r"^(|ref|title|state|lead|publication|deadline)$",
+            description="With `page`: ref, title, state, lead, publication or deadline; "
+            "by id when empty.",
+        ),
+    ] = "",
+    order: Annotated[str, Query(pattern=r"^(|asc|desc)$")] = "",
 ) -> list[dict[str, Any]]:
     """Every work stream with its state, lead, next deadline, overdue flag and the bodies
-    whose decision is awaited. Filters combine."""
-    return progress.overview(
-        rt, state=state.value if state else None, lead=lead, body=body, plan=plan, overdue=overdue
+    whose decision is awaited. Filters combine. With ``page``, one page of ``per_page`` in
+    the order of ``sort``; ``X-Total-Count`` says how many match, and ``Link`` gives the
+    next and previous pages (RFC 8288)."""
+    code = state.value if state else None
+    if page is None:
+        return progress.overview(rt, state=code, lead=lead, body=body, plan=plan, overdue=overdue)
+    found = progress.overview_page(
+        rt,
+        state=code,
+        lead=lead,
+        body=body,
+        plan=plan,
+        overdue=overdue,
+        sort=sort,
+        descending=order == "desc",
+        page=page,
+        per_page=per_page,
     )
+    response.headers["X-Total-Count"] = str(found.total)
+    query: dict[str, str | int | None] = {
+        "state": code,
+        "lead": lead,
+        "body": body,
+        "plan": plan,
+        "overdue": None if overdue is None else str(overdue).lower(),
+        "per_page": per_page,
+        "sort": sort,
+        "order": order,
+    }
+    links = [
+        f"</api/streams?{urlencode({k: v for k, v in {**query, 'page': n}.items() if v})}>; "
+        f'rel="{rel}"'
+        for rel, n in (("prev", found.page - 1), ("next", found.page + 1))
+        if 1 <= n <= found.pages
+    ]
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    return found.rows
 
 
 @router.get("/timeline", response_model=list[TimelineEntry], summary="Planned against actual")

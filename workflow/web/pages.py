@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Path, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from workflow.adapters import document_files, spreadsheet
 from workflow.application import authentication as access
@@ -140,6 +140,50 @@ def _programme_rows(rt: Rt, state: str, body: str, plan: str, overdue: str) -> l
     )
 
 
+#: The overview's sortable columns: (sort key, heading), in the table's order; None: not
+#: sortable.
+PROGRAMME_COLUMNS = (
+    ("title", "Work stream"),
+    ("state", "State"),
+    ("lead", "Lead"),
+    (None, "Supporting"),
+    ("publication", "Expected publication"),
+    ("deadline", "Next deadline"),
+    (None, "Sign-offs outstanding"),
+)
+
+
+def _programme_url(filters: dict[str, str], **more: str | int) -> str:
+    """``/programme`` with the filters, the sort and the page that are set (none empty)."""
+    query = urlencode({k: v for k, v in {**filters, **more}.items() if v and v != 1})
+    return f"/programme?{query}" if query else "/programme"
+
+
+def _page_links(filters: dict[str, str], page: int, pages: int) -> dict[str, Any]:
+    """govukPagination's parameters: previous, next, the first and last pages and those
+    around this one, with ellipses between."""
+    if pages <= 1:
+        return {}
+    shown = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    items: list[dict[str, Any]] = []
+    for number in shown:
+        if items and number > items[-1]["number"] + 1:
+            items.append({"ellipsis": True, "number": number - 1})
+        items.append(
+            {
+                "number": number,
+                "href": _programme_url(filters, page=number),
+                "current": number == page,
+            }
+        )
+    return {
+        "previous": {"href": _programme_url(filters, page=page - 1)} if page > 1 else None,
+        "next": {"href": _programme_url(filters, page=page + 1)} if page < pages else None,
+        "items": items,
+        "landmarkLabel": "Pages of the programme",
+    }
+
+
 @router.get("/programme")
 def programme(
     request: Request,
@@ -149,22 +193,63 @@ def programme(
     body: str = "",
     plan: str = "",
     overdue: str = "",
+    sort: str = "",
+    order: str = "",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> HTMLResponse:
-    rows = _programme_rows(rt, state, body, plan, overdue)
+    """The overview, a page of :data:`~progress.PAGE_SIZE` at a time: the filters, the sort
+    and the page are all in the URL, so any view can be linked to."""
+    if order not in ("", "asc", "desc"):
+        raise InvalidInput("order is asc, desc or empty")
+    found = progress.overview_page(
+        rt,
+        state=state or None,
+        body=body or None,
+        plan=plan or None,
+        overdue=_overdue(overdue),
+        sort=sort,
+        descending=order == "desc",
+        page=page,
+    )
     filters = {"state": state, "body": body, "plan": plan, "overdue": overdue}
+    sorted_by = {"sort": sort, "order": order}
     query = urlencode({k: v for k, v in filters.items() if v})
+    headings = [
+        {
+            "text": text,
+            "key": key,
+            "aria_sort": (
+                ("descending" if order == "desc" else "ascending") if key == sort else "none"
+            ),
+            "href": _programme_url(
+                filters, sort=key, order="desc" if key == sort and order != "desc" else ""
+            )
+            if key
+            else None,
+        }
+        for key, text in PROGRAMME_COLUMNS
+    ]
+    first = (found.page - 1) * found.per_page + 1
     return render(
         request,
         "programme.html",
         {
-            "title": "Programme overview",
+            "title": "Programme overview"
+            + (f" (page {found.page} of {found.pages})" if found.pages > 1 else ""),
             "containerClasses": "cjji-wide",
-            "rows": rows,
+            "rows": found.rows,
+            "total": found.total,
+            "overdue_count": found.overdue,
+            "page": found.page,
+            "pages": found.pages,
+            "first": first,
+            "last": first + len(found.rows) - 1,
+            "pagination": _page_links({**filters, **sorted_by}, found.page, found.pages),
+            "headings": headings,
             "filters": filters,
+            "sorted_by": sorted_by,
             "filtered": bool(query),
             "query": f"?{query}" if query else "",
-            "overdue_count": sum(1 for r in rows if r["overdue"]),
-            "awaiting_count": sum(1 for r in rows if r["awaiting"]),
             "state_options": [{"value": s.value, "text": charts.label(s)} for s in Stage],
             "body_options": [{"value": b.code, "text": b.code} for b in rt.bodies],
             "plan_options": [{"value": p["code"], "text": p["title"]} for p in progress.plans(rt)],
@@ -192,10 +277,18 @@ CSV_COLUMNS = (
 @router.get("/programme.csv")
 def programme_csv(
     rt: Rt, who: Viewer, state: str = "", body: str = "", plan: str = "", overdue: str = ""
-) -> Response:
-    rows = _programme_rows(rt, state, body, plan, overdue)
-    return Response(
-        spreadsheet.as_csv(CSV_COLUMNS, rows),
+) -> StreamingResponse:
+    """Every work stream matching the filters (all pages), streamed as it is read: a batch
+    of rows at a time, each batch read in its own short transaction."""
+    batches = progress.overview_batches(
+        rt,
+        state=state or None,
+        body=body or None,
+        plan=plan or None,
+        overdue=_overdue(overdue),
+    )
+    return StreamingResponse(
+        spreadsheet.csv_chunks(CSV_COLUMNS, batches),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="programme.csv"'},
     )
@@ -353,14 +446,13 @@ def decide(
 @router.get("/decisions")
 def decisions(request: Request, rt: Rt, who: Viewer) -> HTMLResponse:
     access.require_decider(who, "see the decisions awaited from a body")
-    items = []
-    for row in progress.awaiting(rt, who.body or ""):
-        item = awaited_item(row, who.body or "")
-        if item:
-            item["changes"] = changes.for_decider(
-                rt, item["ref"], item["document"], who.body or "", item["version"]
-            )
-            items.append(item)
+    body = who.body or ""
+    items = [item for row in progress.awaiting(rt, body) if (item := awaited_item(row, body))]
+    found = changes.for_decider_many(
+        rt, [(item["ref"], item["document"], item["version"]) for item in items], body
+    )
+    for item, changed in zip(items, found, strict=True):
+        item["changes"] = changed
     return render(request, "decisions.html", {"title": "Decisions awaited", "items": items})
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, and_, case, func, not_, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
@@ -26,10 +27,18 @@ from workflow.application.queries import streams as queries
 from workflow.application.runtime import Runtime
 from workflow.domain.errors import InvalidInput, NotFound
 from workflow.domain.events import Action
-from workflow.domain.joint_decisions import DocumentKind
+from workflow.domain.joint_decisions import DECIDED_DURING, DOCUMENT_DECIDED_IN, DocumentKind
 from workflow.domain.stages import Stage
+from workflow.domain.working_days import london_date
 from workflow.store.audit import as_utc
-from workflow.store.tables import AuditEventRow, BusinessPlanRow, DocumentContentRow
+from workflow.store.deadline_tables import DeadlineRow
+from workflow.store.mapping import stream_from_row
+from workflow.store.tables import (
+    AuditEventRow,
+    BusinessPlanRow,
+    DocumentContentRow,
+    WorkStreamRow,
+)
 
 #: States in which the report is not yet out, so a closed planned window means "late".
 NOT_YET_PUBLISHED = frozenset(
@@ -80,6 +89,184 @@ def overview(
         if overdue is None or row["overdue"] == overdue:
             out.append(row)
     return out
+
+
+# -- the overview a page at a time, and all of it in batches -----------------------------
+#: Work streams on one page of the overview.
+PAGE_SIZE = 50
+#: What the overview sorts by, as its URL spells it ("" is the order they were created in).
+SORTS = ("", "ref", "title", "state", "lead", "publication", "deadline")
+
+
+@dataclass(frozen=True)
+class OverviewPage:
+    """One page of the overview, with the counts of every work stream matching the filters."""
+
+    rows: list[dict[str, Any]]
+    total: int  # work streams matching the filters, on every page
+    overdue: int  # of those, how many are overdue
+    page: int  # 1-based; a page past the last is read as the last
+    pages: int
+    per_page: int
+
+
+def _overdue_condition(rt: Runtime) -> ColumnElement[bool]:
+    """SQL for :func:`overview`'s overdue flag: an open deadline not paused and past its date
+    (London), or the planned window closed before the report is out."""
+    w, d = WorkStreamRow.__table__, DeadlineRow.__table__  # type: ignore[attr-defined]
+    late_deadline = (
+        sa_select(d.c.id)
+        .where(
+            d.c.stream_id == w.c.id,
+            d.c.closed_at.is_(None),
+            d.c.paused_on.is_(None),
+            d.c.due_on < london_date(rt.clock()),
+        )
+        .exists()
+    )
+    late_by_plan = and_(
+        w.c.expected_latest.is_not(None),
+        w.c.expected_latest < as_utc(rt.clock()).date(),
+        w.c.state.in_(sorted(s.value for s in NOT_YET_PUBLISHED)),
+    )
+    return or_(late_deadline, late_by_plan)
+
+
+def _conditions(
+    rt: Runtime,
+    state: str | None,
+    lead: str | None,
+    body: str | None,
+    plan: str | None,
+    overdue: bool | None,
+) -> list[ColumnElement[bool]]:
+    state, lead, body = queries.normalised_filters(rt, state, lead, body)
+    where = queries.list_filters(state, lead, body, plan)
+    if overdue is not None:
+        late = _overdue_condition(rt)
+        where.append(late if overdue else not_(late))
+    return where
+
+
+def _order(sort: str, descending: bool) -> list[ColumnElement[Any]]:
+    """ORDER BY for ``sort``: the key (work streams without one last), then the id."""
+    if sort not in SORTS:
+        raise InvalidInput(f"sort is one of: {', '.join(s for s in SORTS if s)}")
+    w, d = WorkStreamRow.__table__, DeadlineRow.__table__  # type: ignore[attr-defined]
+    keys: dict[str, ColumnElement[Any]] = {
+        "ref": w.c.ref,
+        "title": w.c.title,
+        "state": case({s.value: i for i, s in enumerate(Stage)}, value=w.c.state, else_=99),
+        "lead": w.c.lead,
+        "publication": w.c.expected_earliest,
+        "deadline": sa_select(func.min(d.c.due_on))
+        .where(d.c.stream_id == w.c.id, d.c.closed_at.is_(None))
+        .scalar_subquery(),
+    }
+    if not sort:
+        return [w.c.id.desc() if descending else w.c.id]
+    key = keys[sort]
+    return [
+        key.is_(None),
+        key.desc() if descending else key,
+        w.c.id.desc() if descending else w.c.id,
+    ]
+
+
+def _overview_row(
+    row: WorkStreamRow, late: bool, next_due: dict[str, Any] | None
+) -> dict[str, Any]:
+    data = queries.summary(stream_from_row(row, []), row.id)
+    return {
+        **data,
+        "next_deadline": next_due,
+        "overdue": bool(late),
+        "awaiting": list(data["outstanding"]["awaiting"]) if data["outstanding"] else [],
+    }
+
+
+def overview_page(
+    rt: Runtime,
+    *,
+    state: str | None = None,
+    lead: str | None = None,
+    body: str | None = None,
+    plan: str | None = None,
+    overdue: bool | None = None,
+    sort: str = "",
+    descending: bool = False,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+) -> OverviewPage:
+    """One page of :func:`overview` in the order asked for: one aggregate query counts the
+    work streams matching the filters (and the overdue ones), one reads the page's rows with
+    their overdue flag, one their next deadlines. The cost is the page's, whatever the size
+    of the programme."""
+    if page < 1 or per_page < 1:
+        raise InvalidInput("page and per_page start at 1")
+    where = _conditions(rt, state, lead, body, plan, overdue)
+    order = _order(sort, descending)
+    late = _overdue_condition(rt)
+    with rt.read() as session:
+        total, late_count = session.execute(
+            sa_select(func.count(), func.coalesce(func.sum(case((late, 1), else_=0)), 0))
+            .select_from(WorkStreamRow)
+            .where(*where)
+        ).one()
+        pages = max(1, -(-int(total) // per_page))
+        page = min(page, pages)
+        found = session.execute(
+            select(WorkStreamRow, late.label("late"))
+            .where(*where)
+            .order_by(*order)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        due = deadlines.next_of_streams(session, [row.id for row, _ in found if row.id])
+        rows = [_overview_row(row, late_, due.get(row.id or 0)) for row, late_ in found]
+    return OverviewPage(rows, int(total), int(late_count), page, pages, per_page)
+
+
+def overview_batches(
+    rt: Runtime,
+    *,
+    state: str | None = None,
+    lead: str | None = None,
+    body: str | None = None,
+    plan: str | None = None,
+    overdue: bool | None = None,
+    batch: int = 1000,
+) -> Iterator[list[dict[str, Any]]]:
+    """Every row of :func:`overview` matching the filters, in the order they were created,
+    ``batch`` at a time: for streaming the whole programme (the CSV) without holding it.
+
+    The filters are checked at once (an unknown state raises here, before anything is
+    sent); each batch is then read in its own short transaction (keyset on the id), so a
+    slow reader holds no transaction open between batches.
+    """
+    where = _conditions(rt, state, lead, body, plan, overdue)
+    return _batches(rt, where, _overdue_condition(rt), batch)
+
+
+def _batches(
+    rt: Runtime, where: list[ColumnElement[bool]], late: ColumnElement[bool], batch: int
+) -> Iterator[list[dict[str, Any]]]:
+    last = 0
+    while True:
+        with rt.read() as session:
+            found = session.execute(
+                select(WorkStreamRow, late.label("late"))
+                .where(*where, col(WorkStreamRow.id) > last)
+                .order_by(col(WorkStreamRow.id))
+                .limit(batch)
+            ).all()
+            due = deadlines.next_of_streams(session, [row.id for row, _ in found if row.id])
+        if not found:
+            return
+        yield [_overview_row(row, late_, due.get(row.id or 0)) for row, late_ in found]
+        if len(found) < batch:
+            return
+        last = found[-1][0].id or 0
 
 
 def _stream_deadlines(rt: Runtime, ref: str) -> list[dict[str, Any]]:
@@ -282,14 +469,34 @@ def document_preview(rt: Runtime, key: str, kind: str, version: str) -> dict[str
 
 
 # -- decisions awaited ---------------------------------------------------------------
+def _may_await() -> ColumnElement[bool]:
+    """SQL that holds for every work stream whose current document may await a decision: in
+    a state where some document is decided, with a version of that document registered.
+    Python then reads the decisions themselves; the others are never loaded."""
+    w = WorkStreamRow.__table__  # type: ignore[attr-defined]
+    either = []
+    for kind in DocumentKind:
+        states = {
+            *DECIDED_DURING.get(kind, ()),
+            *(s for s, k in DOCUMENT_DECIDED_IN.items() if k is kind),
+        }
+        if states:
+            either.append(
+                and_(
+                    w.c.state.in_(sorted(s.value for s in states)),
+                    w.c.documents[(kind.value, "versions", 0)].as_string().is_not(None),
+                )
+            )
+    return or_(*either)
+
+
 def awaiting(rt: Runtime, body: str) -> list[dict[str, Any]]:
     """Work streams whose current document awaits ``body``'s decision."""
     code = rt.bodies.code_of(body)
-    return [
-        row
-        for row in queries.list_streams(rt, body=code)
-        if row["outstanding"] and code in row["outstanding"]["awaiting"]
-    ]
+    with rt.read() as session:
+        rows = session.execute(queries.list_query(body=code).where(_may_await())).scalars()
+        found = [queries.summary(stream_from_row(row, []), row.id) for row in rows]
+    return [row for row in found if row["outstanding"] and code in row["outstanding"]["awaiting"]]
 
 
 # -- the audit log ---------------------------------------------------------------------

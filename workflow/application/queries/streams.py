@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Select, func
+from sqlalchemy import ColumnElement, Select, func
 from sqlmodel import Session, col, select
 
 from workflow.application.inputs import choice
@@ -140,6 +140,29 @@ def summary(ws: WorkStream, stream_id: int | None) -> dict[str, Any]:
     }
 
 
+def list_filters(
+    state: str | None = None,
+    lead: str | None = None,
+    body: str | None = None,
+    plan: str | None = None,
+) -> list[ColumnElement[bool]]:
+    """The conditions on ``work_stream`` of the listing's filters (already normalised)."""
+    where: list[ColumnElement[bool]] = []
+    if state:
+        where.append(col(WorkStreamRow.state) == state)
+    if lead:
+        where.append(col(WorkStreamRow.lead) == lead)
+    if plan:
+        where.append(col(WorkStreamRow.plan) == plan)
+    if body:
+        where.append(
+            col(WorkStreamRow.id).in_(
+                select(StreamBodyRow.stream_id).where(col(StreamBodyRow.body) == body)
+            )
+        )
+    return where
+
+
 def list_query(
     state: str | None = None,
     lead: str | None = None,
@@ -147,19 +170,20 @@ def list_query(
     plan: str | None = None,
 ) -> Select[tuple[WorkStreamRow]]:
     query = select(WorkStreamRow).order_by(col(WorkStreamRow.id))
-    if state:
-        query = query.where(col(WorkStreamRow.state) == state)
-    if lead:
-        query = query.where(col(WorkStreamRow.lead) == lead)
-    if plan:
-        query = query.where(col(WorkStreamRow.plan) == plan)
-    if body:
-        query = query.where(
-            col(WorkStreamRow.id).in_(
-                select(StreamBodyRow.stream_id).where(col(StreamBodyRow.body) == body)
-            )
-        )
+    for condition in list_filters(state, lead, body, plan):
+        query = query.where(condition)
     return query  # type: ignore[return-value]
+
+
+def normalised_filters(
+    rt: Runtime, state: str | None, lead: str | None, body: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """The state checked, and the lead and body as body codes (whatever name was given)."""
+    return (
+        choice(Stage, state, "state").value if state else None,
+        rt.bodies.code_of(lead) if lead else None,
+        rt.bodies.code_of(body) if body else None,
+    )
 
 
 def list_streams(
@@ -170,10 +194,7 @@ def list_streams(
     body: str | None = None,
     plan: str | None = None,
 ) -> list[dict[str, Any]]:
-    if state:
-        state = choice(Stage, state, "state").value
-    lead = rt.bodies.code_of(lead) if lead else None
-    body = rt.bodies.code_of(body) if body else None
+    state, lead, body = normalised_filters(rt, state, lead, body)
     with rt.read() as session:
         rows = session.execute(list_query(state, lead, body, plan)).scalars()
         return [summary(stream_from_row(row, []), row.id) for row in rows]
