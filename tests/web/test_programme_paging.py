@@ -158,3 +158,49 @@ def test_a_page_holds_what_the_whole_overview_holds(
     ]
     with pytest.raises(InvalidInput):
         progress.overview_page(rt, sort="colour")
+
+
+def test_the_inbox_reads_only_candidates_yet_finds_every_decision_awaited(rt: Runtime) -> None:
+    """``awaiting`` leaves out in SQL the work streams that cannot await a decision; what it
+    finds must be exactly what reading every work stream of the body would find."""
+    from tests.integration.walk import BODIES, agree_terms, register_terms, signatory
+    from workflow.application.commands import FireTrigger, RecordDecision, RegisterDocument
+    from workflow.application.queries import streams as queries
+
+    create(rt, "nothing-yet")  # scoping, no terms registered
+    create(rt, "terms-out")
+    register_terms(rt, "terms-out")  # scoping: the terms await every body
+    create(rt, "half-agreed")
+    version = register_terms(rt, "half-agreed")
+    send(
+        rt,
+        signatory(BODIES[0]),
+        RecordDecision(
+            key="half-agreed",
+            body=BODIES[0],
+            decision="approve",
+            version=version,
+            kind="terms_of_reference",
+        ),
+    )
+    create(rt, "methodology-out")
+    agree_terms(rt, "methodology-out")  # terms and methodology agreed
+    create(rt, "findings-out")
+    agree_terms(rt, "findings-out")
+    send(rt, LEAD, FireTrigger(key="findings-out", trigger="start_fieldwork"))
+    send(rt, LEAD, RegisterDocument(key="findings-out", kind="findings", content=b"Findings"))
+    create(rt, "signing")
+    to_signoff(rt, "signing")
+    for body in BODIES:
+        everyone = [
+            row["ref"]
+            for row in queries.list_streams(rt, body=body)
+            if row["outstanding"] and body in row["outstanding"]["awaiting"]
+        ]
+        assert [row["ref"] for row in progress.awaiting(rt, body)] == everyone, body
+    assert {r["ref"] for r in progress.awaiting(rt, BODIES[1])} == {
+        "terms-out",
+        "half-agreed",
+        "findings-out",
+        "signing",
+    }
