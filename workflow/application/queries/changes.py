@@ -84,10 +84,17 @@ def for_decider(
     rt: Runtime, key: str, kind: str, body: str, version: str | None = None
 ) -> dict[str, Any] | None:
     """:func:`since_approval` for a page: ``body``'s changes to read on work stream ``key``."""
-    doc_kind: DocumentKind = choice(DocumentKind, kind, "document kind")
     with rt.read() as session:
         _, ws = load_readonly(session, key)
-        return since_approval(session, ws, doc_kind, rt.bodies.code_of(body), version)
+        return for_decider_in(rt, session, ws, kind, body, version)
+
+
+def for_decider_in(
+    rt: Runtime, session: Session, ws: WorkStream, kind: str, body: str, version: str | None
+) -> dict[str, Any] | None:
+    """:func:`for_decider` of ``ws``, already read in ``session`` (not read again)."""
+    doc_kind: DocumentKind = choice(DocumentKind, kind, "document kind")
+    return since_approval(session, ws, doc_kind, rt.bodies.code_of(body), version)
 
 
 def for_decider_many(

@@ -219,11 +219,19 @@ def load_readonly(session: Session, key: str) -> tuple[WorkStreamRow, WorkStream
 def show_stream(rt: Runtime, key: str) -> dict[str, Any]:
     with rt.read() as session:
         row, ws = load_readonly(session, key)
-        children = session.exec(
-            select(WorkStreamRow.ref).where(col(WorkStreamRow.parent_ref) == ws.ref)
-        ).all()
-        plan_history = stream_plans(session, ws.ref)
-        commissioned = commissioned_in_year(session, ws.plan, ws.ref)
+        return show_loaded(rt, session, row, ws)
+
+
+def show_loaded(
+    rt: Runtime, session: Session, row: WorkStreamRow, ws: WorkStream
+) -> dict[str, Any]:
+    """:func:`show_stream` of a work stream already read (``row`` and its aggregate
+    ``ws``), in ``session``: for a page that reads the row once for everything it shows."""
+    children = session.exec(
+        select(WorkStreamRow.ref).where(col(WorkStreamRow.parent_ref) == ws.ref)
+    ).all()
+    plan_history = stream_plans(session, ws.ref)
+    commissioned = commissioned_in_year(session, ws.plan, ws.ref)
     ctx = MoveContext("preview", ws.lead, rt.clock())
     snapshot = ws.snapshot()
     moves = {
@@ -280,13 +288,21 @@ def audit_log(
     rt: Runtime, ref: str | None = None, *, limit: int = 200, action: str | None = None
 ) -> list[dict[str, Any]]:
     with rt.read() as session:
-        query = select(AuditEventRow).order_by(col(AuditEventRow.seq).desc()).limit(limit)
         if ref is not None:
             ref = load_readonly(session, ref)[1].ref
-            query = query.where(col(AuditEventRow.stream_ref) == ref)
-        if action:
-            query = query.where(col(AuditEventRow.action) == action)
-        return [event_dict(e) for e in reversed(session.exec(query).all())]
+        return audit_log_in(session, ref, limit=limit, action=action)
+
+
+def audit_log_in(
+    session: Session, ref: str | None, *, limit: int = 200, action: str | None = None
+) -> list[dict[str, Any]]:
+    """:func:`audit_log` in ``session``, for ``ref`` as stored (not looked up again)."""
+    query = select(AuditEventRow).order_by(col(AuditEventRow.seq).desc()).limit(limit)
+    if ref is not None:
+        query = query.where(col(AuditEventRow.stream_ref) == ref)
+    if action:
+        query = query.where(col(AuditEventRow.action) == action)
+    return [event_dict(e) for e in reversed(session.exec(query).all())]
 
 
 def verify_audit(rt: Runtime) -> Verification:
