@@ -25,15 +25,16 @@ from workflow.application.inputs import choice
 from workflow.application.queries import deadlines
 from workflow.application.queries import streams as queries
 from workflow.application.runtime import Runtime
+from workflow.domain.decisions_awaited import MATTER_ORDER
 from workflow.domain.errors import InvalidInput, NotFound
 from workflow.domain.events import Action
-from workflow.domain.joint_decisions import DECIDED_DURING, DOCUMENT_DECIDED_IN, DocumentKind
+from workflow.domain.joint_decisions import DocumentKind
 from workflow.domain.stages import Stage
 from workflow.domain.working_days import london_date
 from workflow.domain.workstream import WorkStream
 from workflow.store.audit import as_utc
 from workflow.store.deadline_tables import DeadlineRow
-from workflow.store.mapping import stream_from_row
+from workflow.store.mapping import awaiting_marker, stream_from_row
 from workflow.store.tables import (
     AuditEventRow,
     BusinessPlanRow,
@@ -393,7 +394,7 @@ def record_of(rt: Runtime, session: Session, row: WorkStreamRow, ws: WorkStream)
     files = {(k, h): rest for k, h, *rest in stored}
     documents = []
     # The terms of reference and the report always; the other key matters once registered.
-    shown = [ws.document(k) for k in queries.MATTER_ORDER]
+    shown = [ws.document(k) for k in MATTER_ORDER]
     always = (DocumentKind.TERMS_OF_REFERENCE, DocumentKind.REPORT)
     for doc in (d for d in shown if d.versions or d.kind in always):
         versions = []
@@ -495,32 +496,24 @@ def document_preview(rt: Runtime, key: str, kind: str, version: str) -> dict[str
 
 
 # -- decisions awaited ---------------------------------------------------------------
-def _may_await() -> ColumnElement[bool]:
-    """SQL that holds for every work stream whose current document may await a decision: in
-    a state where some document is decided, with a version of that document registered.
-    Python then reads the decisions themselves; the others are never loaded."""
-    w = WorkStreamRow.__table__  # type: ignore[attr-defined]
-    either = []
-    for kind in DocumentKind:
-        states = {
-            *DECIDED_DURING.get(kind, ()),
-            *(s for s, k in DOCUMENT_DECIDED_IN.items() if k is kind),
-        }
-        if states:
-            either.append(
-                and_(
-                    w.c.state.in_(sorted(s.value for s in states)),
-                    w.c.documents[(kind.value, "versions", 0)].as_string().is_not(None),
-                )
-            )
-    return or_(*either)
-
-
 def awaiting(rt: Runtime, body: str) -> list[dict[str, Any]]:
-    """Work streams whose current document awaits ``body``'s decision."""
+    """Work streams whose current document awaits ``body``'s decision.
+
+    Found by the ``awaiting`` column, which the store writes with each work stream (the
+    bodies awaited, computed as :func:`queries.outstanding_decisions` computes them): only
+    the rows awaiting someone are on its index, and only those awaiting ``body`` are
+    read. Each is still mapped and checked as before."""
     code = rt.bodies.code_of(body)
+    awaited = col(WorkStreamRow.awaiting)
     with rt.read() as session:
-        rows = session.execute(queries.list_query(body=code).where(_may_await())).scalars()
+        rows = session.execute(
+            select(WorkStreamRow)
+            .where(
+                awaited.is_not(None),
+                awaited.contains(awaiting_marker(code), autoescape=True),
+            )
+            .order_by(col(WorkStreamRow.id))
+        ).scalars()
         found = [queries.summary(stream_from_row(row, []), row.id) for row in rows]
     return [row for row in found if row["outstanding"] and code in row["outstanding"]["awaiting"]]
 
