@@ -497,7 +497,16 @@ def document_preview(rt: Runtime, key: str, kind: str, version: str) -> dict[str
 
 # -- decisions awaited ---------------------------------------------------------------
 def awaiting(rt: Runtime, body: str) -> list[dict[str, Any]]:
-    """Work streams whose current document awaits ``body``'s decision.
+    """Work streams whose current document awaits ``body``'s decision."""
+    with rt.read() as session:
+        return [data for data, _ in awaiting_in(rt, session, body)]
+
+
+def awaiting_in(
+    rt: Runtime, session: Session, body: str
+) -> list[tuple[dict[str, Any], WorkStream]]:
+    """:func:`awaiting` in ``session``, each summary with its work stream (as read, without
+    its recommendations), for a page that shows more of each without reading it again.
 
     Found by the ``awaiting`` column, which the store writes with each work stream (the
     bodies awaited, computed as :func:`queries.outstanding_decisions` computes them): only
@@ -505,17 +514,21 @@ def awaiting(rt: Runtime, body: str) -> list[dict[str, Any]]:
     read. Each is still mapped and checked as before."""
     code = rt.bodies.code_of(body)
     awaited = col(WorkStreamRow.awaiting)
-    with rt.read() as session:
-        rows = session.execute(
-            select(WorkStreamRow)
-            .where(
-                awaited.is_not(None),
-                awaited.contains(awaiting_marker(code), autoescape=True),
-            )
-            .order_by(col(WorkStreamRow.id))
-        ).scalars()
-        found = [queries.summary(stream_from_row(row, []), row.id) for row in rows]
-    return [row for row in found if row["outstanding"] and code in row["outstanding"]["awaiting"]]
+    rows = session.execute(
+        select(WorkStreamRow)
+        .where(
+            awaited.is_not(None),
+            awaited.contains(awaiting_marker(code), autoescape=True),
+        )
+        .order_by(col(WorkStreamRow.id))
+    ).scalars()
+    found = []
+    for row in rows:
+        ws = stream_from_row(row, [])
+        data = queries.summary(ws, row.id)
+        if data["outstanding"] and code in data["outstanding"]["awaiting"]:
+            found.append((data, ws))
+    return found
 
 
 # -- the audit log ---------------------------------------------------------------------
