@@ -436,7 +436,7 @@ def test_commands_refuse_an_unmigrated_database_and_say_how_to_fix_it(tmp_path: 
     assert done.returncode == 2
     # The heads as the migrations stand (0003 deadlines; 0008 security joins 0004 access and
     # the report's journey).
-    assert "is at revision none, not 0003,0012" in done.stderr
+    assert "is at revision none, not 0003,0013" in done.stderr
     assert "run `cjji db upgrade` first" in done.stderr
 
 

@@ -14,25 +14,30 @@ from __future__ import annotations
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, Integer, inspect, select, text
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import JSON, Engine, Integer, String, inspect, select, text
 from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from tests.api.helpers import api
 from tests.conftest import Clock, runtime_for
 from tests.integration.walk import LEAD
 from tests.support.acting import send
 from workflow.application.commands import CreateWorkStream
-from workflow.application.queries import health, metrics
+from workflow.application.queries import health, metrics, progress
 from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
+from workflow.domain.decisions_awaited import awaited_bodies
 from workflow.store import schema  # noqa: F401 - every table on the metadata
 from workflow.store.audit import as_utc
 from workflow.store.db import engine_for
+from workflow.store.mapping import encode_awaiting
 from workflow.store.migrate import (
     alembic_config,
     current_revision,
@@ -40,6 +45,7 @@ from workflow.store.migrate import (
     head_revision,
     upgrade,
 )
+from workflow.store.tables import WorkStreamRow
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "schema-0007.sqlite3"
 PREVIOUS_HEADS = ("0003", "0004", "0007")
@@ -147,6 +153,9 @@ def test_the_previous_releases_data_upgrades_to_head_whole(
     assert counts(engine, old_tables) == before
     rt = runtime_for(previous_release, Clock(queries_now(engine)), tmp_path)
     assert_whole(rt)
+    # 0013 filled the bodies awaited on every row as the store writes them (none here).
+    assert awaiting_column(engine) == awaiting_by_the_store(rt)
+    assert set(awaiting_column(engine).values()) == {None}
     assert queries.show_stream(rt, "mappa")["state"] == "closed"
 
     # The engine works on it: a new change chains on, and the new parts read it.
@@ -189,3 +198,99 @@ def new_stream(ref: str) -> CreateWorkStream:
         kind="thematic_inspection",
         fields={"lead": "HMI Probation", "supporting": ["HMI Prisons"]},
     )
+
+
+def awaiting_column(engine: Engine) -> dict[str, str | None]:
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT ref, awaiting FROM work_stream")).all()
+    return {row.ref: row.awaiting for row in found}
+
+
+def awaiting_by_the_store(rt: Runtime) -> dict[str, str | None]:
+    """What the store writes in ``awaiting`` for each work stream as it stands."""
+    with rt.read() as session:
+        refs = session.execute(select(col(WorkStreamRow.ref))).scalars().all()
+        loaded = [queries.load_readonly(session, ref)[1] for ref in refs]
+    return {
+        ws.ref: encode_awaiting(awaited_bodies(ws.state, ws.participants, ws.document))
+        for ws in loaded
+    }
+
+
+def decision(body: str, verdict: str, version: str) -> dict[str, Any]:
+    at = "2022-03-01T09:00:00+00:00"
+    return {
+        "body": body,
+        "actor": f"signatory.{body.lower()}",
+        "decision": verdict,
+        "version": version,
+        "at": at,
+        "comment": None,
+        "round": 0,
+    }
+
+
+def test_the_awaiting_column_is_filled_from_each_rows_decisions(
+    previous_release: str, tmp_path: Path
+) -> None:
+    """0013 fills ``awaiting`` from the rows it finds: decisions awaited in scoping and at
+    sign-off (a body that requested changes is not awaited), none elsewhere; the inbox
+    then finds them by it, and the column and its index are as the model declares."""
+    engine = engine_for(previous_release)
+    upgrade(engine, "0012")
+    rows = sql_table(
+        "work_stream",
+        sql_column("ref", String()),
+        sql_column("state", String()),
+        sql_column("documents", JSON()),
+    )
+    empty: dict[str, list[Any]] = {"versions": [], "decisions": []}
+    changed = {
+        # In scoping with terms of reference registered, approved by the lead alone.
+        "mappa-follow-up": (
+            "scoping",
+            {
+                "terms_of_reference": {
+                    "versions": ["t1"],
+                    "decisions": [decision("HMIPROBATION", "approve", "t1")],
+                },
+                "report": empty,
+            },
+        ),
+        # At sign-off with no lead; HMICFRS requested changes, so awaits a new version.
+        "police-custody": (
+            "joint_signoff",
+            {
+                "terms_of_reference": empty,
+                "report": {
+                    "versions": ["r1"],
+                    "decisions": [decision("HMICFRS", "request_changes", "r1")],
+                },
+            },
+        ),
+    }
+    with engine.begin() as conn:
+        for ref, (state, documents) in changed.items():
+            conn.execute(
+                rows.update().where(rows.c.ref == ref).values(state=state, documents=documents)
+            )
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    found = awaiting_column(engine)
+    assert found["mappa-follow-up"] == ",HMIPRISONS,HMICFRS,"
+    assert found["police-custody"] == ",HMIPRISONS,CQC,"
+    assert {v for ref, v in found.items() if ref not in changed} == {None}
+    rt = runtime_for(previous_release, Clock(queries_now(engine)), tmp_path)
+    assert found == awaiting_by_the_store(rt)
+    assert [r["ref"] for r in progress.awaiting(rt, "HMIPRISONS")] == list(changed)
+    assert [r["ref"] for r in progress.awaiting(rt, "HMICFRS")] == ["mappa-follow-up"]
+    assert progress.awaiting(rt, "HMIPROBATION") == []
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = [d for d in compare_metadata(context, SQLModel.metadata) if "awaiting" in repr(d)]
+    assert diff == []
+    downgrade(engine, "0012")
+    with engine.connect() as conn:
+        assert "awaiting" not in {c["name"] for c in inspect(conn).get_columns("work_stream")}
+    upgrade(engine)
+    assert awaiting_column(engine) == found

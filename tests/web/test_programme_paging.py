@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+from sqlalchemy import select as sa_select
 
 from tests.api.helpers import browser, import_programme
 from tests.conftest import Clock
@@ -19,6 +20,7 @@ from workflow.application.commands import CreateWorkStream
 from workflow.application.queries import progress
 from workflow.bootstrap import Runtime
 from workflow.domain.errors import InvalidInput
+from workflow.store.tables import WorkStreamRow
 from workflow.web.pages import CSV_COLUMNS
 
 ROW = re.compile(r'<tr class="govuk-table__row" data-ref="([^"]+)"')
@@ -161,8 +163,9 @@ def test_a_page_holds_what_the_whole_overview_holds(
 
 
 def test_the_inbox_reads_only_candidates_yet_finds_every_decision_awaited(rt: Runtime) -> None:
-    """``awaiting`` leaves out in SQL the work streams that cannot await a decision; what it
-    finds must be exactly what reading every work stream of the body would find."""
+    """``awaiting`` reads only the work streams whose stored ``awaiting`` column names the
+    body; what it finds must be exactly what reading every work stream of the body would
+    find, and the column what each work stream's outstanding decisions say."""
     from tests.integration.walk import BODIES, agree_terms, register_terms, signatory
     from workflow.application.commands import FireTrigger, RecordDecision, RegisterDocument
     from workflow.application.queries import streams as queries
@@ -198,6 +201,13 @@ def test_the_inbox_reads_only_candidates_yet_finds_every_decision_awaited(rt: Ru
             if row["outstanding"] and body in row["outstanding"]["awaiting"]
         ]
         assert [row["ref"] for row in progress.awaiting(rt, body)] == everyone, body
+    w = WorkStreamRow.__table__  # type: ignore[attr-defined]
+    with rt.read() as session:
+        found = session.execute(sa_select(w.c.ref, w.c.awaiting)).all()
+    stored: dict[str, str | None] = {r.ref: r.awaiting for r in found}
+    for row in queries.list_streams(rt):
+        awaited = row["outstanding"]["awaiting"] if row["outstanding"] else []
+        assert stored[row["ref"]] == (",".join(["", *awaited, ""]) if awaited else None)
     assert {r["ref"] for r in progress.awaiting(rt, BODIES[1])} == {
         "terms-out",
         "half-agreed",

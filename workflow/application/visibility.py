@@ -56,7 +56,11 @@ def check_document(rt: Runtime, who: Principal, key: str, kind: str, version: st
 
 def stream_for(rt: Runtime, who: Principal, data: dict[str, Any]) -> dict[str, Any]:
     """A work stream's record (show_stream or stream_record) as ``who`` may see it."""
-    ws = _stream(rt, data["ref"])
+    return record_for(who, _stream(rt, data["ref"]), data)
+
+
+def record_for(who: Principal, ws: WorkStream, data: dict[str, Any]) -> dict[str, Any]:
+    """:func:`stream_for` of the record ``data`` of ``ws``, already read (not read again)."""
     out = dict(data)
     if "events" in out:
         out["events"] = events_for(who, ws, out["events"])
@@ -107,6 +111,7 @@ __all__ = [
     "events_for",
     "insider",
     "may_read",
+    "record_for",
     "stream_events",
     "stream_for",
 ]

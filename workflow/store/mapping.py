@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from workflow.domain.decisions_awaited import awaited_bodies
 from workflow.domain.factual_accuracy import decode_check, encode_check
 from workflow.domain.fuzzy_dates import FuzzyDate
 from workflow.domain.joint_decisions import (
@@ -38,12 +40,27 @@ def decode_decision(d: dict[str, Any]) -> DecisionRecord:
     )
 
 
-def _document(kind: DocumentKind, data: dict[str, Any]) -> JointDocument:
+def document_from_json(kind: DocumentKind, data: dict[str, Any]) -> JointDocument:
+    """One document of the ``documents`` column (its versions and decisions)."""
     return JointDocument(
         kind,
         list(data.get("versions", [])),
         [decode_decision(d) for d in data.get("decisions", [])],
     )
+
+
+_document = document_from_json
+
+
+def encode_awaiting(bodies: Sequence[str]) -> str | None:
+    """The ``awaiting`` column: the bodies between commas (",A,B,"), NULL for none, so that
+    :func:`awaiting_marker` of one body is found in it by ``LIKE``."""
+    return ",".join(("", *bodies, "")) if bodies else None
+
+
+def awaiting_marker(body: str) -> str:
+    """What the ``awaiting`` column holds when ``body``'s decision is awaited."""
+    return f",{body},"
 
 
 #: The section of the plan that lists a work stream has no column of its own yet (no
@@ -139,3 +156,4 @@ def copy_to_row(ws: WorkStream, row: WorkStreamRow) -> None:
     row.participants_proposal = encode_proposal(ws.participants_proposal)
     row.lifecycle_version = ws.lifecycle_version
     row.key_people = encode_key_people(ws.key_people)
+    row.awaiting = encode_awaiting(awaited_bodies(ws.state, ws.participants, ws.document))

@@ -80,6 +80,10 @@ class WorkStreamRow(SQLModel, table=True):
     )
     #: Each participating body's lead inspector and senior-level oversight, by body code.
     key_people: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    #: The bodies whose decision on the document being decided on now is awaited, as
+    #: ",A,B," (``workflow.store.mapping.encode_awaiting``), or NULL when none is: written
+    #: with the aggregate, so that a body's inbox finds its work streams on the index.
+    awaiting: str | None = Field(default=None, sa_column=Column(Text, index=True))
     version: int = 0
     created_at: datetime
     updated_at: datetime

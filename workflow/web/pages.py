@@ -447,12 +447,16 @@ def decide(
 def decisions(request: Request, rt: Rt, who: Viewer) -> HTMLResponse:
     access.require_decider(who, "see the decisions awaited from a body")
     body = who.body or ""
-    items = [item for row in progress.awaiting(rt, body) if (item := awaited_item(row, body))]
-    found = changes.for_decider_many(
-        rt, [(item["ref"], item["document"], item["version"]) for item in items], body
-    )
-    for item, changed in zip(items, found, strict=True):
-        item["changes"] = changed
+    items = []
+    # One session: each work stream awaiting the body is read once, for its summary and
+    # what changed since the body's approval.
+    with rt.read() as session:
+        for row, ws in progress.awaiting_in(rt, session, body):
+            if item := awaited_item(row, body):
+                item["changes"] = changes.for_decider_in(
+                    rt, session, ws, item["document"], body, item["version"]
+                )
+                items.append(item)
     return render(request, "decisions.html", {"title": "Decisions awaited", "items": items})
 
 

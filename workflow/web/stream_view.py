@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from sqlmodel import Session
 
 from workflow.application import visibility
 from workflow.application.commands import FireTrigger
@@ -155,12 +156,9 @@ def _offers(rt: Runtime, who: Principal, ws: WorkStream) -> dict[str, Any]:
     return offers
 
 
-def _team_candidates(rt: Runtime, ws: WorkStream) -> list[dict[str, Any]]:
+def _team_candidates(session: Session, ws: WorkStream) -> list[dict[str, Any]]:
     """People who could be on the fieldwork team: the inspectors of the bodies taking part."""
-    with rt.read() as session:
-        people = directory.people_of(
-            session, ws.participants, (Role.INSPECTOR, Role.CHIEF_INSPECTOR)
-        )
+    people = directory.people_of(session, ws.participants, (Role.INSPECTOR, Role.CHIEF_INSPECTOR))
     names = {p.username: f"{p.name} ({p.username}, {p.body})" for p in people}
     for member in ws.fieldwork_team:
         names.setdefault(member, member)
@@ -202,17 +200,24 @@ def stream_page(
     failed: Failed = NOTHING_FAILED,
     status_code: int = 200,
 ) -> HTMLResponse:
+    # The row is read once, and everything the page shows is read in that one session.
     with rt.read() as session:
-        _, ws = queries.load_readonly(session, key)
-    # What this person may see of it (docs/api.md, "Who sees what").
-    record = visibility.stream_for(rt, who, progress.stream_record(rt, key))
-    visited = {e["to"] for e in record["events"] if e["to"]}
-    decide = awaited_item(record, who.body or "") if who.is_decider else None
-    if decide:
-        decide["changes"] = changes.for_decider(
-            rt, ws.ref, decide["document"], who.body or "", decide["version"]
+        row, ws = queries.load_readonly(session, key)
+        # What this person may see of it (docs/api.md, "Who sees what").
+        record = visibility.record_for(who, ws, progress.record_of(rt, session, row, ws))
+        decide = awaited_item(record, who.body or "") if who.is_decider else None
+        if decide:
+            decide["changes"] = changes.for_decider_in(
+                rt, session, ws, decide["document"], who.body or "", decide["version"]
+            )
+        offers = _offers(rt, who, ws)
+        team = _team_candidates(session, ws) if offers["fieldwork_team"] else []
+        embargo = (
+            report_queries.embargo_deliveries_in(session, record["ref"])
+            if visibility.insider(who, ws)
+            else None
         )
-    offers = _offers(rt, who, ws)
+    visited = {e["to"] for e in record["events"] if e["to"]}
     return render(
         request,
         "stream.html",
@@ -226,11 +231,9 @@ def stream_page(
             "failed": failed,
             "offer": offers,
             "moves": _moves(rt, ws, record, who),
-            "team_candidates": _team_candidates(rt, ws) if offers["fieldwork_team"] else [],
+            "team_candidates": team,
             "approved": record["report"] if ws.state is Stage.PUBLICATION else None,
-            "embargo": report_queries.embargo_deliveries(rt, record["ref"])
-            if visibility.insider(who, ws)
-            else None,
+            "embargo": embargo,
             "uk_time": uk_time,
             **CHOICES,
         },

@@ -9,7 +9,6 @@ previews of ``adapters.document_files``), with both files to download.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -21,7 +20,6 @@ from workflow.application.queries.streams import load_readonly
 from workflow.application.runtime import Runtime
 from workflow.domain.joint_decisions import DocumentKind
 from workflow.domain.workstream import WorkStream
-from workflow.store.mapping import stream_from_row
 from workflow.store.tables import DocumentContentRow, WorkStreamRow
 
 #: How many lines of changes a page shows, and an email carries.
@@ -84,28 +82,17 @@ def for_decider(
     rt: Runtime, key: str, kind: str, body: str, version: str | None = None
 ) -> dict[str, Any] | None:
     """:func:`since_approval` for a page: ``body``'s changes to read on work stream ``key``."""
-    doc_kind: DocumentKind = choice(DocumentKind, kind, "document kind")
     with rt.read() as session:
         _, ws = load_readonly(session, key)
-        return since_approval(session, ws, doc_kind, rt.bodies.code_of(body), version)
+        return for_decider_in(rt, session, ws, kind, body, version)
 
 
-def for_decider_many(
-    rt: Runtime, items: Sequence[tuple[str, str, str | None]], body: str
-) -> list[dict[str, Any] | None]:
-    """:func:`for_decider` for each (ref, kind, version) of a page of them: the work streams
-    read in one query and one transaction, not one each."""
-    code = rt.bodies.code_of(body)
-    kinds = [choice(DocumentKind, kind, "document kind") for _, kind, _ in items]
-    with rt.read() as session:
-        rows = session.exec(
-            select(WorkStreamRow).where(col(WorkStreamRow.ref).in_({ref for ref, _, _ in items}))
-        ).all()
-        streams = {row.ref: stream_from_row(row, []) for row in rows}
-        return [
-            since_approval(session, streams[ref], kind, code, version)
-            for (ref, _, version), kind in zip(items, kinds, strict=True)
-        ]
+def for_decider_in(
+    rt: Runtime, session: Session, ws: WorkStream, kind: str, body: str, version: str | None
+) -> dict[str, Any] | None:
+    """:func:`for_decider` of ``ws``, already read in ``session`` (not read again)."""
+    doc_kind: DocumentKind = choice(DocumentKind, kind, "document kind")
+    return since_approval(session, ws, doc_kind, rt.bodies.code_of(body), version)
 
 
 def _text(session: Session, ref: str, kind: DocumentKind, version: str) -> str:

@@ -18,21 +18,23 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, not_, or_
 from sqlalchemy import select as sa_select
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from workflow.adapters import document_files
 from workflow.application.inputs import choice
 from workflow.application.queries import deadlines
 from workflow.application.queries import streams as queries
 from workflow.application.runtime import Runtime
+from workflow.domain.decisions_awaited import MATTER_ORDER
 from workflow.domain.errors import InvalidInput, NotFound
 from workflow.domain.events import Action
-from workflow.domain.joint_decisions import DECIDED_DURING, DOCUMENT_DECIDED_IN, DocumentKind
+from workflow.domain.joint_decisions import DocumentKind
 from workflow.domain.stages import Stage
 from workflow.domain.working_days import london_date
+from workflow.domain.workstream import WorkStream
 from workflow.store.audit import as_utc
 from workflow.store.deadline_tables import DeadlineRow
-from workflow.store.mapping import stream_from_row
+from workflow.store.mapping import awaiting_marker, stream_from_row
 from workflow.store.tables import (
     AuditEventRow,
     BusinessPlanRow,
@@ -269,15 +271,33 @@ def _batches(
         last = found[-1][0].id or 0
 
 
-def _stream_deadlines(rt: Runtime, ref: str) -> list[dict[str, Any]]:
+def _stream_deadlines(session: Session, stream_id: int | None, today: date) -> list[dict[str, Any]]:
+    """Every deadline of one work stream, open or closed, soonest first (as
+    ``deadlines.list_deadlines(rt, stream=ref, include_closed=True)``)."""
+    query = deadlines.list_query(today=today, stream_id=stream_id or 0, include_closed=True)
     return [
         {
             **row,
             "description": row["what"],
             "status": "open" if row["closed_at"] is None else (row["closed_reason"] or "closed"),
         }
-        for row in deadlines.list_deadlines(rt, stream=ref, include_closed=True)
+        for row in (deadlines.row_dict(d, today) for d in session.exec(query).all())
     ]
+
+
+def _next_and_overdue(
+    listed: list[dict[str, Any]],
+) -> tuple[dict[str, Any] | None, bool]:
+    """What ``deadlines.next_and_overdue`` says of one work stream, from its deadlines as
+    :func:`_stream_deadlines` lists them: the first open one (by date, then id), and whether
+    any open one is overdue (not paused, past its date)."""
+    open_ = [d for d in listed if d["closed_at"] is None]
+    first = (
+        {"id": open_[0]["id"], "due": open_[0]["due"], "description": open_[0]["what"]}
+        if open_
+        else None
+    )
+    return first, any(d["overdue"] for d in open_)
 
 
 def plans(rt: Runtime) -> list[dict[str, Any]]:
@@ -350,25 +370,31 @@ def timeline(
 def stream_record(rt: Runtime, key: str) -> dict[str, Any]:
     """What the work stream page shows: its data, every document version with each body's
     decisions, its recommendations and its events."""
-    data = queries.show_stream(rt, key)
     with rt.read() as session:
-        _, ws = queries.load_readonly(session, key)
-        # Not the content itself: only what the page says about each version.
-        stored = session.execute(
-            sa_select(
-                col(DocumentContentRow.kind),
-                col(DocumentContentRow.content_hash),
-                col(DocumentContentRow.filename),
-                col(DocumentContentRow.media_type),
-                func.length(col(DocumentContentRow.content)),
-                col(DocumentContentRow.registered_at),
-                col(DocumentContentRow.registered_by),
-            ).where(col(DocumentContentRow.stream_id) == data["id"])
-        ).all()
+        row, ws = queries.load_readonly(session, key)
+        return record_of(rt, session, row, ws)
+
+
+def record_of(rt: Runtime, session: Session, row: WorkStreamRow, ws: WorkStream) -> dict[str, Any]:
+    """:func:`stream_record` of a work stream already read (``row`` and its aggregate
+    ``ws``), in ``session``: the row is not read again for each part of the record."""
+    data = queries.show_loaded(rt, session, row, ws)
+    # Not the content itself: only what the page says about each version.
+    stored = session.execute(
+        sa_select(
+            col(DocumentContentRow.kind),
+            col(DocumentContentRow.content_hash),
+            col(DocumentContentRow.filename),
+            col(DocumentContentRow.media_type),
+            func.length(col(DocumentContentRow.content)),
+            col(DocumentContentRow.registered_at),
+            col(DocumentContentRow.registered_by),
+        ).where(col(DocumentContentRow.stream_id) == data["id"])
+    ).all()
     files = {(k, h): rest for k, h, *rest in stored}
     documents = []
     # The terms of reference and the report always; the other key matters once registered.
-    shown = [ws.document(k) for k in queries.MATTER_ORDER]
+    shown = [ws.document(k) for k in MATTER_ORDER]
     always = (DocumentKind.TERMS_OF_REFERENCE, DocumentKind.REPORT)
     for doc in (d for d in shown if d.versions or d.kind in always):
         versions = []
@@ -413,14 +439,15 @@ def stream_record(rt: Runtime, key: str) -> dict[str, Any]:
             }
         )
     today = as_utc(rt.clock()).date()
-    next_due, late = deadlines.next_and_overdue(rt, ws.ref).get(ws.ref, (None, False))
+    listed = _stream_deadlines(session, row.id, london_date(rt.clock()))
+    next_due, late = _next_and_overdue(listed)
     return {
         **data,
         "documents": documents,
         "next_deadline": next_due,
-        "deadlines": _stream_deadlines(rt, ws.ref),
+        "deadlines": listed,
         "overdue": late or overdue_by_plan(data, today),
-        "events": queries.audit_log(rt, ws.ref, limit=1000),
+        "events": queries.audit_log_in(session, ws.ref, limit=1000),
     }
 
 
@@ -469,34 +496,39 @@ def document_preview(rt: Runtime, key: str, kind: str, version: str) -> dict[str
 
 
 # -- decisions awaited ---------------------------------------------------------------
-def _may_await() -> ColumnElement[bool]:
-    """SQL that holds for every work stream whose current document may await a decision: in
-    a state where some document is decided, with a version of that document registered.
-    Python then reads the decisions themselves; the others are never loaded."""
-    w = WorkStreamRow.__table__  # type: ignore[attr-defined]
-    either = []
-    for kind in DocumentKind:
-        states = {
-            *DECIDED_DURING.get(kind, ()),
-            *(s for s, k in DOCUMENT_DECIDED_IN.items() if k is kind),
-        }
-        if states:
-            either.append(
-                and_(
-                    w.c.state.in_(sorted(s.value for s in states)),
-                    w.c.documents[(kind.value, "versions", 0)].as_string().is_not(None),
-                )
-            )
-    return or_(*either)
-
-
 def awaiting(rt: Runtime, body: str) -> list[dict[str, Any]]:
     """Work streams whose current document awaits ``body``'s decision."""
-    code = rt.bodies.code_of(body)
     with rt.read() as session:
-        rows = session.execute(queries.list_query(body=code).where(_may_await())).scalars()
-        found = [queries.summary(stream_from_row(row, []), row.id) for row in rows]
-    return [row for row in found if row["outstanding"] and code in row["outstanding"]["awaiting"]]
+        return [data for data, _ in awaiting_in(rt, session, body)]
+
+
+def awaiting_in(
+    rt: Runtime, session: Session, body: str
+) -> list[tuple[dict[str, Any], WorkStream]]:
+    """:func:`awaiting` in ``session``, each summary with its work stream (as read, without
+    its recommendations), for a page that shows more of each without reading it again.
+
+    Found by the ``awaiting`` column, which the store writes with each work stream (the
+    bodies awaited, computed as :func:`queries.outstanding_decisions` computes them): only
+    the rows awaiting someone are on its index, and only those awaiting ``body`` are
+    read. Each is still mapped and checked as before."""
+    code = rt.bodies.code_of(body)
+    awaited = col(WorkStreamRow.awaiting)
+    rows = session.execute(
+        select(WorkStreamRow)
+        .where(
+            awaited.is_not(None),
+            awaited.contains(awaiting_marker(code), autoescape=True),
+        )
+        .order_by(col(WorkStreamRow.id))
+    ).scalars()
+    found = []
+    for row in rows:
+        ws = stream_from_row(row, [])
+        data = queries.summary(ws, row.id)
+        if data["outstanding"] and code in data["outstanding"]["awaiting"]:
+            found.append((data, ws))
+    return found
 
 
 # -- the audit log ---------------------------------------------------------------------

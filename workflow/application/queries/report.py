@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from workflow.adapters import document_files
 from workflow.application.runtime import Runtime
@@ -86,33 +86,39 @@ def embargo_deliveries(rt: Runtime, ref: str) -> dict[str, Any] | None:
     recipients it has been delivered to (recorded by the worker), and whether it is
     still going out. ``None`` when it has never been asked for."""
     with rt.read() as session:
-        row = session.exec(
-            select(OutboxRow)
-            .where(
-                col(OutboxRow.stream_ref) == ref,
-                col(OutboxRow.task) == SEND_EMBARGO_TASK,
-            )
-            .order_by(col(OutboxRow.created_at).desc())
-        ).first()
-        if row is None:
-            return None
-        delivered = session.exec(
-            select(DeliveryRow)
-            .where(col(DeliveryRow.outbox_id) == row.id)
-            .order_by(col(DeliveryRow.delivered_at), col(DeliveryRow.recipient))
-        ).all()
-        return {
-            "version": row.payload.get("version"),
-            "going": row.done_at is None,
-            "done_at": row.done_at,
-            "delivered": [{"to": d.recipient, "at": d.delivered_at} for d in delivered],
-        }
+        return embargo_deliveries_in(session, ref)
+
+
+def embargo_deliveries_in(session: Session, ref: str) -> dict[str, Any] | None:
+    """:func:`embargo_deliveries` in ``session``."""
+    row = session.exec(
+        select(OutboxRow)
+        .where(
+            col(OutboxRow.stream_ref) == ref,
+            col(OutboxRow.task) == SEND_EMBARGO_TASK,
+        )
+        .order_by(col(OutboxRow.created_at).desc())
+    ).first()
+    if row is None:
+        return None
+    delivered = session.exec(
+        select(DeliveryRow)
+        .where(col(DeliveryRow.outbox_id) == row.id)
+        .order_by(col(DeliveryRow.delivered_at), col(DeliveryRow.recipient))
+    ).all()
+    return {
+        "version": row.payload.get("version"),
+        "going": row.done_at is None,
+        "done_at": row.done_at,
+        "delivered": [{"to": d.recipient, "at": d.delivered_at} for d in delivered],
+    }
 
 
 __all__ = [
     "EMBARGO_LINK_DAYS",
     "SEND_EMBARGO_TASK",
     "embargo_deliveries",
+    "embargo_deliveries_in",
     "embargo_token",
     "open_embargoed_copy",
     "open_embargoed_file",

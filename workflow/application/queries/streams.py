@@ -18,14 +18,10 @@ from workflow.application.queries.plans import (
 from workflow.application.runtime import Runtime
 from workflow.domain import lifecycle
 from workflow.domain.audit_chain import Verification
+from workflow.domain.decisions_awaited import MATTER_ORDER, decided_now
 from workflow.domain.errors import NotFound
 from workflow.domain.guards import MoveContext
-from workflow.domain.joint_decisions import (
-    DECIDED_DURING,
-    DOCUMENT_DECIDED_IN,
-    Decision,
-    DocumentKind,
-)
+from workflow.domain.joint_decisions import Decision, DocumentKind
 from workflow.domain.key_matters import INHERITED, decides
 from workflow.domain.key_people import encode_key_people
 from workflow.domain.participants import encode_proposal
@@ -36,28 +32,10 @@ from workflow.store.audit import verify_chain
 from workflow.store.mapping import stream_from_row
 from workflow.store.tables import AuditEventRow, RecommendationRow, StreamBodyRow, WorkStreamRow
 
-#: The key matters in the order a work stream meets them.
-MATTER_ORDER = (
-    DocumentKind.TERMS_OF_REFERENCE,
-    DocumentKind.METHODOLOGY,
-    DocumentKind.FINDINGS,
-    DocumentKind.REPORT,
-    DocumentKind.RECOMMENDATIONS,
-    DocumentKind.PUBLICATION_ARRANGEMENTS,
-)
-
 
 def _decided_now(ws: WorkStream) -> DocumentKind | None:
-    """The document being decided on now: the first key matter decided in this state that
-    awaits a body, else the terms of reference in scoping or the report at sign-off."""
-    for kind in MATTER_ORDER:
-        doc = ws.document(kind)
-        if ws.state not in DECIDED_DURING[kind] or doc.current is None:
-            continue
-        standing = doc.standing()
-        if any(b not in standing for b in doc.outstanding(ws.participants)):
-            return kind
-    return DOCUMENT_DECIDED_IN.get(ws.state)
+    """The document being decided on now (:func:`decided_now`)."""
+    return decided_now(ws.state, ws.participants, ws.document)
 
 
 def outstanding_decisions(ws: WorkStream) -> dict[str, Any] | None:
@@ -219,11 +197,19 @@ def load_readonly(session: Session, key: str) -> tuple[WorkStreamRow, WorkStream
 def show_stream(rt: Runtime, key: str) -> dict[str, Any]:
     with rt.read() as session:
         row, ws = load_readonly(session, key)
-        children = session.exec(
-            select(WorkStreamRow.ref).where(col(WorkStreamRow.parent_ref) == ws.ref)
-        ).all()
-        plan_history = stream_plans(session, ws.ref)
-        commissioned = commissioned_in_year(session, ws.plan, ws.ref)
+        return show_loaded(rt, session, row, ws)
+
+
+def show_loaded(
+    rt: Runtime, session: Session, row: WorkStreamRow, ws: WorkStream
+) -> dict[str, Any]:
+    """:func:`show_stream` of a work stream already read (``row`` and its aggregate
+    ``ws``), in ``session``: for a page that reads the row once for everything it shows."""
+    children = session.exec(
+        select(WorkStreamRow.ref).where(col(WorkStreamRow.parent_ref) == ws.ref)
+    ).all()
+    plan_history = stream_plans(session, ws.ref)
+    commissioned = commissioned_in_year(session, ws.plan, ws.ref)
     ctx = MoveContext("preview", ws.lead, rt.clock())
     snapshot = ws.snapshot()
     moves = {
@@ -280,13 +266,21 @@ def audit_log(
     rt: Runtime, ref: str | None = None, *, limit: int = 200, action: str | None = None
 ) -> list[dict[str, Any]]:
     with rt.read() as session:
-        query = select(AuditEventRow).order_by(col(AuditEventRow.seq).desc()).limit(limit)
         if ref is not None:
             ref = load_readonly(session, ref)[1].ref
-            query = query.where(col(AuditEventRow.stream_ref) == ref)
-        if action:
-            query = query.where(col(AuditEventRow.action) == action)
-        return [event_dict(e) for e in reversed(session.exec(query).all())]
+        return audit_log_in(session, ref, limit=limit, action=action)
+
+
+def audit_log_in(
+    session: Session, ref: str | None, *, limit: int = 200, action: str | None = None
+) -> list[dict[str, Any]]:
+    """:func:`audit_log` in ``session``, for ``ref`` as stored (not looked up again)."""
+    query = select(AuditEventRow).order_by(col(AuditEventRow.seq).desc()).limit(limit)
+    if ref is not None:
+        query = query.where(col(AuditEventRow.stream_ref) == ref)
+    if action:
+        query = query.where(col(AuditEventRow.action) == action)
+    return [event_dict(e) for e in reversed(session.exec(query).all())]
 
 
 def verify_audit(rt: Runtime) -> Verification:
