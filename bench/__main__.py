@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import math
 import sys
 import time
@@ -19,7 +20,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from bench.common import Figure, machine, print_table, say, write_json
+from bench.common import RESULTS, Figure, machine, markdown_table, print_table, say, write_json
 
 #: In the order of the issue's list of figures.
 BENCHMARKS = (
@@ -67,13 +68,33 @@ def run_one(name: str, quick: bool) -> tuple[list[Figure], dict[str, Any]]:
     return figures, {"seconds": seconds, "figures": len(figures)}
 
 
+def print_markdown() -> int:
+    """The table of the last full run, for docs/performance.md, with its machine."""
+    path = RESULTS / "all.json"
+    if not path.exists():
+        print(f"{path} is missing: run `make bench` first", file=sys.stderr)
+        return 2
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    print(markdown_table(Figure.from_mapping(f) for f in saved["figures"]))
+    print()
+    print(f"machine: {json.dumps(saved['machine'])}; {saved['seconds'] / 60:.1f} minutes")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Run the benchmarks.")
     parser.add_argument("--quick", action="store_true", help="smaller sizes: a smoke run")
     parser.add_argument(
         "--only", nargs="+", choices=BENCHMARKS, metavar="NAME", help=", ".join(BENCHMARKS)
     )
+    parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the last run's table (bench/results/all.json) as Markdown and exit",
+    )
     args = parser.parse_args(argv)
+    if args.markdown:
+        return print_markdown()
     selected = [name for name in BENCHMARKS if not args.only or name in args.only]
     started = machine()
     began = time.perf_counter()

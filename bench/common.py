@@ -554,6 +554,23 @@ def print_table(figures: Iterable[Figure], title: str = "cjji-workflow benchmark
     Console(width=max(160, Console().width)).print(table)
 
 
+def markdown_table(figures: Iterable[Figure]) -> str:
+    """The figures as the Markdown table of docs/performance.md, one row each."""
+    rows = [
+        "| benchmark | figure | measured | raw baseline (same run) | ratio | target | met |",
+        "| --- | --- | ---: | ---: | ---: | --- | :---: |",
+    ]
+    for f in figures:
+        baseline = _number(f.baseline, f.details.get("baseline_unit", f.unit))
+        if f.baseline_name and f.baseline is not None:
+            baseline = f"{baseline} ({f.baseline_name})"
+        ratio_text = "—" if f.ratio is None else f"{f.ratio:.2f}×"
+        met = {True: "yes", False: "**no**", None: "—"}[f.met]
+        cells = (f.bench, f.name, _number(f.value, f.unit), baseline, ratio_text, f.target, met)
+        rows.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(rows)
+
+
 def write_json(name: str, figures: Sequence[Figure], **extra: Any) -> Path:
     """``bench/results/<name>.json``: the machine, the figures and anything extra."""
     RESULTS.mkdir(parents=True, exist_ok=True)
