@@ -23,6 +23,7 @@ def test_each_figure_is_one_row_with_its_baseline_ratio_and_verdict() -> None:
     )
     assert (
         lines[3]
-        == "| transitions | 1 \\| client | 160 /s | 1,085 /s (raw psycopg) | 0.15× | ≥ 0.5× | **no** |"
+        == "| transitions | 1 \\| client | 160 /s | 1,085 /s (raw psycopg) | 0.15× | ≥ 0.5× "
+        "| **no** |"
     )
     assert lines[4] == "| checkpoint | verify a proof | 9.13 µs | — | — | — | — |"
