@@ -82,12 +82,14 @@ def clock() -> Clock:
 
 
 @contextmanager
-def empty_pg_database(prefix: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database on the machine's server, dropped afterwards."""
+def empty_pg_database(prefix: str, template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database on the machine's server, dropped afterwards: empty, or a
+    copy of the database at the URL ``template`` (which no one may be connected to)."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    copy = f' TEMPLATE "{template.rsplit("/", 1)[1]}"' if template else ""
     try:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{copy}')
     except psycopg.OperationalError as error:
         service_missing("PostgreSQL", f"{PG_ADMIN_URL}: {str(error).strip()}")
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"

@@ -10,8 +10,12 @@ examples is bounded (CJJI_FUZZ_EXAMPLES, default 15 per operation) to keep the r
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -25,11 +29,14 @@ from sqlalchemy import create_engine
 
 from config.settings import Settings
 from tests.api.helpers import SETUP_ENGINE, app_for, token_for
+from tests.conftest import PG_ADMIN_URL, Clock, empty_pg_database, runtime_for
 from tests.integration.walk import create as create_stream
 from tests.integration.walk import to_signoff
 from workflow.application.commands import AddUsers
 from workflow.bootstrap import Runtime
 from workflow.server import create_app
+from workflow.store.db import engine_for
+from workflow.store.migrate import upgrade
 
 EXAMPLES = int(os.environ.get("CJJI_FUZZ_EXAMPLES", "15"))
 CHECKS = [
@@ -39,6 +46,10 @@ CHECKS = [
     response_schema_conformance,
 ]
 pytestmark = pytest.mark.slow
+#: The tests' clock starts where the `clock` fixture's does: the tokens are fresh.
+START = datetime(2022, 1, 10, 9, 0, tzinfo=UTC)
+#: Each person fuzzed as: their token and its id.
+Tokens = dict[str, tuple[str, int]]
 
 
 READ_ONLY = {
@@ -50,15 +61,42 @@ READ_ONLY = {
 }
 
 
+@pytest.fixture(scope="session")
+def fuzz_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Tokens]]:
+    """A PostgreSQL database made once per session (xdist worker): one work stream at
+    joint sign-off, and the tokens of an administrator and of a read-only person of a body
+    that takes no part in it. Each test fuzzes a copy of it, so no test sees another's
+    changes, and the walk to sign-off is paid once, not once a test."""
+    with empty_pg_database("cjji_fuzz_template") as url:
+        upgrade(engine_for(url))
+        rt = runtime_for(url, Clock(START), tmp_path_factory.mktemp("fuzz-template"))
+        create_stream(rt, "fuzz-target")
+        to_signoff(rt, "fuzz-target")
+        rt.handle(AddUsers(people=(READ_ONLY,)), SETUP_ENGINE)
+        tokens = {who: token_for(rt, who, "fuzzing") for who in ("admin", "fuzz.reader")}
+        # A template database must have no one connected: the pools are closed, and any
+        # connection a set-up step left checked out is ended by the server.
+        for writer in (True, False):
+            engine_for(url, writer).dispose()
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                (url.rsplit("/", 1)[1],),
+            )
+        yield url, {who: (issued.token, issued.id) for who, issued in tokens.items()}
+
+
 @pytest.fixture(params=["admin", "fuzz.reader"])
-def fuzz_target(pg_rt: Runtime, request: pytest.FixtureRequest) -> dict[str, Any]:
-    """One work stream at joint sign-off, and the token of an administrator or of a
-    read-only person of a body that takes no part in it."""
-    create_stream(pg_rt, "fuzz-target")
-    to_signoff(pg_rt, "fuzz-target")
-    pg_rt.handle(AddUsers(people=(READ_ONLY,)), SETUP_ENGINE)
-    issued = token_for(pg_rt, request.param, "fuzzing")
-    return {"app": app_for(pg_rt), "token": issued.token, "token_id": issued.id}
+def fuzz_target(
+    fuzz_template: tuple[str, Tokens], tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[dict[str, Any]]:
+    """The test's own copy of the template, and the token of the person it fuzzes as."""
+    template, tokens = fuzz_template
+    with empty_pg_database("cjji_fuzz", template=template) as url:
+        rt = runtime_for(url, Clock(START), tmp_path)
+        token, token_id = tokens[request.param]
+        yield {"app": app_for(rt), "token": token, "token_id": token_id}
 
 
 def openapi_document() -> dict[str, Any]:
