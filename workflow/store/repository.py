@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlmodel import Session, col
 
 from workflow.domain.errors import Conflict, NotFound
@@ -12,6 +12,20 @@ from workflow.domain.recommendations import Recommendation, encode_recommendatio
 from workflow.domain.workstream import WorkStream
 from workflow.store.mapping import copy_to_row, set_plan_section, stream_from_row
 from workflow.store.tables import RecommendationRow, StreamBodyRow, WorkStreamRow
+
+#: The statements of a load, built once (building one per call cost more than running it):
+#: by id or by ref, locked or not; and the work stream's recommendations.
+_BY_ID = select(WorkStreamRow).where(col(WorkStreamRow.id) == bindparam("key"))
+_BY_REF = select(WorkStreamRow).where(col(WorkStreamRow.ref) == bindparam("key"))
+_FIND = {
+    (True, False): _BY_ID,
+    (True, True): _BY_ID.with_for_update(),
+    (False, False): _BY_REF,
+    (False, True): _BY_REF.with_for_update(),
+}
+_RECOMMENDATIONS = select(RecommendationRow).where(
+    col(RecommendationRow.stream_id) == bindparam("stream_id")
+)
 
 
 class WorkStreamRepository:
@@ -23,14 +37,9 @@ class WorkStreamRepository:
         self._loaded_recommendations: dict[str, list[Recommendation]] = {}
 
     def _find(self, key: str | int) -> WorkStreamRow | None:
-        query = select(WorkStreamRow)
-        if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-            query = query.where(col(WorkStreamRow.id) == int(key))
-        else:
-            query = query.where(col(WorkStreamRow.ref) == key)
-        if self._lock_rows:
-            query = query.with_for_update()
-        return self.session.execute(query).scalar_one_or_none()
+        by_id = isinstance(key, int) or (isinstance(key, str) and key.isdigit())
+        query = _FIND[by_id, self._lock_rows]
+        return self.session.execute(query, {"key": int(key) if by_id else key}).scalar_one_or_none()
 
     def get(self, key: str | int) -> WorkStream:
         """The work stream with this id or ref, its row locked until commit; the same
@@ -44,9 +53,7 @@ class WorkStreamRepository:
         row = self._find(key)
         if row is None:
             raise NotFound(f"no work stream {key!r}: `cjji streams list` shows the ids and refs")
-        recs = self.session.execute(
-            select(RecommendationRow).where(col(RecommendationRow.stream_id) == row.id)
-        ).scalars()
+        recs = self.session.execute(_RECOMMENDATIONS, {"stream_id": row.id}).scalars()
         ws = stream_from_row(row, list(recs))
         self._rows[ws.ref] = row
         self._loaded_recommendations[ws.ref] = list(ws.recommendations)
@@ -118,9 +125,7 @@ class WorkStreamRepository:
             return  # the common case: a move that leaves the register alone
         stored = {
             r.number: r
-            for r in self.session.execute(
-                select(RecommendationRow).where(col(RecommendationRow.stream_id) == row.id)
-            ).scalars()
+            for r in self.session.execute(_RECOMMENDATIONS, {"stream_id": row.id}).scalars()
         }
         assert row.id is not None
         for rec in ws.recommendations:
