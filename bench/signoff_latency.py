@@ -174,7 +174,7 @@ PROFILED_CALLS = (
         "_send_once",
     ),
     ("  of which writing the .eml files", "workflow/notifications/channels.py", "send"),
-    ("  of which the audit chain", "workflow/store/audit.py", "append_events"),
+    ("  of which the audit chain", "workflow/store/audit.py", "append_chained"),
     ("  of which marking the row done", "workflow/application/jobs/delivery.py", "_mark_done"),
     ("Session.commit: flush of the rows, COMMIT", "sqlalchemy/orm/session.py", "commit"),
     ("waiting for PostgreSQL (psycopg wait)", "psycopg/connection.py", "wait"),

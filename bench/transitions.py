@@ -319,7 +319,7 @@ PROFILED = (
     ("event: the team's outbox row", "workflow/application/handlers/reactions.py", "notify_team"),
     ("event: the deadline ledger", "workflow/application/handlers/deadline_events.py", "on_moved"),
     ("save: version check, aggregate → row", "workflow/store/repository.py", "save"),
-    ("audit: head lock, hash, event row", "workflow/store/audit.py", "append_events"),
+    ("audit: head lock, hash, event row", "workflow/store/audit.py", "append_chained"),
     ("Session.commit: flush of the rows, COMMIT", "sqlalchemy/orm/session.py", "commit"),
     ("waiting for PostgreSQL (psycopg wait)", "psycopg/connection.py", "wait"),
 )

@@ -16,7 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, select
+from sqlmodel import Session, col
 
 import config
 from workflow.adapters.yaml_files import YAMLError, load_yaml
@@ -50,21 +51,36 @@ def rule_due(session: Session, ws: WorkStream, stream_id: int, key: str, anchor:
     rule = next((r for r in rules if r.key == key), None)
     if rule is None:
         raise InvalidInput(f"config/deadlines.yaml has no rule {key!r}: add it, or give a date")
-    override = session.exec(
-        select(RuleOverrideRow.duration).where(
-            col(RuleOverrideRow.stream_id) == stream_id, col(RuleOverrideRow.rule) == key
-        )
-    ).first()
+    override = session.execute(_OVERRIDE_OF, {"stream_id": stream_id, "rule": key}).scalar()
     if override is not None:
         rule = replace(rule, duration=Duration.parse(override))
     return rule.due(anchor, rules_of.calendar_of(ws))
 
 
-def open_rows(session: Session, stream_id: int) -> list[DeadlineRow]:
-    query = select(DeadlineRow).where(
-        col(DeadlineRow.stream_id) == stream_id, col(DeadlineRow.closed_at).is_(None)
+#: The ledger's reads, built once: building a statement per call cost more than running it.
+#: The open deadlines are ORM rows (the ledger changes them); milestones and rule overrides
+#: are only read, so they come back as plain tuples of the columns used.
+_OPEN_ROWS = (
+    select(DeadlineRow)
+    .where(
+        col(DeadlineRow.stream_id) == bindparam("stream_id"), col(DeadlineRow.closed_at).is_(None)
     )
-    return list(session.exec(query.order_by(col(DeadlineRow.id))).all())
+    .order_by(col(DeadlineRow.id))
+)
+_MILESTONES = select(col(MilestoneRow.name), col(MilestoneRow.on_date)).where(
+    col(MilestoneRow.stream_id) == bindparam("stream_id")
+)
+_OVERRIDES = select(col(RuleOverrideRow.rule), col(RuleOverrideRow.duration)).where(
+    col(RuleOverrideRow.stream_id) == bindparam("stream_id")
+)
+_OVERRIDE_OF = select(col(RuleOverrideRow.duration)).where(
+    col(RuleOverrideRow.stream_id) == bindparam("stream_id"),
+    col(RuleOverrideRow.rule) == bindparam("rule"),
+)
+
+
+def open_rows(session: Session, stream_id: int) -> list[DeadlineRow]:
+    return list(session.execute(_OPEN_ROWS, {"stream_id": stream_id}).scalars())
 
 
 class Ledger:
@@ -84,16 +100,13 @@ class Ledger:
         self.session, self.ws, self.stream_id, self._record = session, ws, stream_id, record
         self.rows = open_rows(session, stream_id)
         all_rules, self.policy = deadline_config()
-        milestones = session.exec(
-            select(MilestoneRow).where(col(MilestoneRow.stream_id) == stream_id)
-        ).all()
+        by_stream = {"stream_id": stream_id}
+        milestones = session.execute(_MILESTONES, by_stream)
         window = ws.expected_publication
-        recorded = {m.name: m.on_date for m in milestones} | rules_of.journey_dates(ws)
+        recorded = dict(milestones.all()) | rules_of.journey_dates(ws)
         self.plans = rules_of.Plans(recorded, window.latest if window else None)
-        overrides = session.exec(
-            select(RuleOverrideRow).where(col(RuleOverrideRow.stream_id) == stream_id)
-        ).all()
-        self.overrides = {o.rule: Duration.parse(o.duration) for o in overrides}
+        overrides = session.execute(_OVERRIDES, by_stream)
+        self.overrides = {rule: Duration.parse(duration) for rule, duration in overrides}
         self.rules = rules_of.effective_rules(all_rules, self.overrides, ws.kind.value)
         self.cal = rules_of.calendar_of(ws)
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlalchemy import insert, select, update
+from sqlmodel import Session
 
 from workflow.domain.audit_chain import (
     GENESIS,
@@ -21,64 +21,81 @@ from workflow.domain.audit_chain import (
 from workflow.domain.events import DomainEvent
 from workflow.store.tables import AuditEventRow, AuditHeadRow
 
+_EVENTS = AuditEventRow.__table__  # type: ignore[attr-defined]
+_HEAD = AuditHeadRow.__table__  # type: ignore[attr-defined]
+_LOCK_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_NEW_HEAD = insert(_HEAD)
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1)
+_ADD_EVENTS = insert(_EVENTS)
 
-def append_events(
-    session: Session, stream_ref: str | None, events: Sequence[DomainEvent]
-) -> list[AuditEventRow]:
-    """Chain ``events`` onto the trail inside the caller's transaction.
 
-    The head row is locked until the transaction ends, so concurrent writers append one
-    after the other and the chain never forks. Call it last, just before commit, to keep
-    that lock short.
+def append_events(session: Session, stream_ref: str | None, events: Sequence[DomainEvent]) -> None:
+    """Chain ``events`` onto the trail inside the caller's transaction (see
+    :func:`append_chained`)."""
+    append_chained(session, [(stream_ref, events)])
+
+
+def append_chained(
+    session: Session, groups: Sequence[tuple[str | None, Sequence[DomainEvent]]]
+) -> None:
+    """Chain each group's events (those of one work stream, or of none) onto the trail, in
+    order, inside the caller's transaction.
+
+    The session's pending rows are flushed first; then the head row is locked until the
+    transaction ends, so concurrent writers append one after the other and the chain never
+    forks. Call it last, just before commit, to keep that lock short. The events and the
+    head are written with SQLAlchemy Core (one ``INSERT`` of every event, one ``UPDATE`` of
+    the head): no ORM object is made for them.
     """
-    if not events:
-        return []
-    head = session.exec(  # type: ignore[call-overload]
-        select(AuditHeadRow).where(col(AuditHeadRow.id) == 1).with_for_update()
-    ).scalar_one_or_none()
+    if not any(events for _, events in groups):
+        return
+    session.flush()
+    conn = session.connection()
+    head = conn.execute(_LOCK_HEAD).first()
     if head is None:
-        head = AuditHeadRow(id=1, seq=0, hash=GENESIS)
-        session.add(head)
-    rows = []
-    seq, prev = head.seq, head.hash
-    for ev in events:
-        seq += 1
-        payload = canonical_json(ev.payload)
-        at = as_utc(ev.at)
-        digest = link_hash(
-            prev,
-            seq,
-            stream_ref,
-            ev.actor,
-            ev.body,
-            at,
-            ev.action.value,
-            ev.from_state,
-            ev.to_state,
-            ev.reason,
-            payload,
-        )
-        rows.append(
-            AuditEventRow(
-                seq=seq,
-                stream_ref=stream_ref,
-                actor=ev.actor,
-                body=ev.body,
-                at=at,
-                action=ev.action.value,
-                from_state=ev.from_state,
-                to_state=ev.to_state,
-                reason=ev.reason,
-                payload=payload,
-                prev_hash=prev,
-                hash=digest,
+        conn.execute(_NEW_HEAD, {"id": 1, "seq": 0, "hash": GENESIS})
+        seq, prev = 0, GENESIS
+    else:
+        seq, prev = head[0], head[1]
+    rows: list[dict[str, object]] = []
+    for stream_ref, events in groups:
+        for ev in events:
+            seq += 1
+            payload = canonical_json(ev.payload)
+            at = as_utc(ev.at)
+            action = ev.action.value
+            digest = link_hash(
+                prev,
+                seq,
+                stream_ref,
+                ev.actor,
+                ev.body,
+                at,
+                action,
+                ev.from_state,
+                ev.to_state,
+                ev.reason,
+                payload,
             )
-        )
-        prev = digest
-    session.add_all(rows)
-    head.seq, head.hash = seq, prev
-    session.add(head)
-    return rows
+            rows.append(
+                {
+                    "seq": seq,
+                    "stream_ref": stream_ref,
+                    "actor": ev.actor,
+                    "body": ev.body,
+                    "at": at,
+                    "action": action,
+                    "from_state": ev.from_state,
+                    "to_state": ev.to_state,
+                    "reason": ev.reason,
+                    "payload": payload,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
+            prev = digest
+    conn.execute(_ADD_EVENTS, rows[0] if len(rows) == 1 else rows)
+    conn.execute(_MOVE_HEAD, {"seq": seq, "hash": prev})
 
 
 def as_utc(moment: datetime) -> datetime:

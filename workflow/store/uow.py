@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -23,10 +24,13 @@ from sqlmodel import Session
 from workflow.domain.errors import Conflict
 from workflow.domain.events import DomainEvent
 from workflow.domain.workstream import WorkStream
-from workflow.store.audit import append_events, as_utc
+from workflow.store.audit import append_chained, as_utc
 from workflow.store.plans import PlanRepository
 from workflow.store.repository import WorkStreamRepository
 from workflow.store.tables import OutboxRow
+
+_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+_ADD_OUTBOX = insert(_OUTBOX)
 
 
 class UnitOfWork:
@@ -112,16 +116,22 @@ class UnitOfWork:
             if plan_events := plan.drain():
                 self.plans.save(plan)
                 chained.append((plan.audit_ref, plan_events))
-        for row in self._outbox:
-            # Published right after commit: the relay leaves it alone until the lease ends.
-            if self._publishing:
-                row.lease_until, row.published_at = now + timedelta(seconds=self._lease), now
-                row.attempts = 1
-            self.session.add(row)
+        if self._outbox:
+            for row in self._outbox:
+                # Published right after commit: the relay leaves it alone until the lease ends.
+                if self._publishing:
+                    row.lease_until, row.published_at = now + timedelta(seconds=self._lease), now
+                    row.attempts = 1
+            # Core, not the ORM: the rows are only handed to the publisher after the commit.
+            values = [
+                {c.name: getattr(row, c.name) for c in _OUTBOX.columns} for row in self._outbox
+            ]
+            self.session.connection().execute(
+                _ADD_OUTBOX, values[0] if len(values) == 1 else values
+            )
         chained += [(stream_ref, [event]) for stream_ref, event in self._loose_events]
         # The chain head is locked last so that concurrent writers queue on it briefly.
-        for stream_ref, stream_events in chained:
-            append_events(self.session, stream_ref, stream_events)
+        append_chained(self.session, chained)
         try:
             self.session.commit()
         except OperationalError as error:
