@@ -64,6 +64,7 @@ def test_the_overview_shows_fifty_a_page_with_links_keeping_filters_and_sort(
     assert first.status_code == 200
     assert len(refs_on(first.text)) == 50
     assert "58 work streams." in first.text and "page 1 of 2" in first.text
+    assert "0 awaiting decisions." in first.text
     assert hrefs(first.text, "next") == ["/programme?page=2"]
     assert hrefs(first.text, "prev") == []
     second = client.get("/programme", params={"page": 2})
@@ -145,6 +146,9 @@ def test_a_page_holds_what_the_whole_overview_holds(
     assert comparable([r for p in pages for r in p.rows]) == comparable(whole)
     assert all(p.total == len(whole) for p in pages)
     assert pages[0].overdue == sum(r["overdue"] for r in whole)
+    # "signed" awaits its bodies' decisions on the report: counted from the indexed column.
+    assert pages[0].awaiting == sum(bool(r["awaiting"]) for r in whole)
+    assert overdue is False or pages[0].awaiting >= 1
     assert pages[0].pages == count
     batches = list(progress.overview_batches(rt, overdue=overdue, batch=4))
     assert comparable([r for b in batches for r in b]) == comparable(whole)

@@ -240,6 +240,7 @@ def programme(
             "rows": found.rows,
             "total": found.total,
             "overdue_count": found.overdue,
+            "awaiting_count": found.awaiting,
             "page": found.page,
             "pages": found.pages,
             "first": first,

@@ -107,6 +107,7 @@ class OverviewPage:
     rows: list[dict[str, Any]]
     total: int  # work streams matching the filters, on every page
     overdue: int  # of those, how many are overdue
+    awaiting: int  # of those, how many await a body's decision (the indexed ``awaiting``)
     page: int  # 1-based; a page past the last is read as the last
     pages: int
     per_page: int
@@ -210,8 +211,13 @@ def overview_page(
     order = _order(sort, descending)
     late = _overdue_condition(rt)
     with rt.read() as session:
-        total, late_count = session.execute(
-            sa_select(func.count(), func.coalesce(func.sum(case((late, 1), else_=0)), 0))
+        awaited = WorkStreamRow.awaiting.is_not(None)  # type: ignore[union-attr]
+        total, late_count, awaiting_count = session.execute(
+            sa_select(
+                func.count(),
+                func.coalesce(func.sum(case((late, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((awaited, 1), else_=0)), 0),
+            )
             .select_from(WorkStreamRow)
             .where(*where)
         ).one()
@@ -226,7 +232,9 @@ def overview_page(
         ).all()
         due = deadlines.next_of_streams(session, [row.id for row, _ in found if row.id])
         rows = [_overview_row(row, late_, due.get(row.id or 0)) for row, late_ in found]
-    return OverviewPage(rows, int(total), int(late_count), page, pages, per_page)
+    return OverviewPage(
+        rows, int(total), int(late_count), int(awaiting_count), page, pages, per_page
+    )
 
 
 def overview_batches(
