@@ -61,7 +61,8 @@ LATE = """(EXISTS (SELECT d.id FROM deadline d WHERE d.stream_id = w.id AND d.cl
   OR (w.expected_latest IS NOT NULL AND w.expected_latest < %(today)s
     AND w.state = ANY(%(states)s)))"""
 PAGE_SQL = (
-    f"SELECT count(*), coalesce(sum(CASE WHEN {LATE} THEN 1 ELSE 0 END), 0) FROM work_stream w",
+    f"SELECT count(*), coalesce(sum(CASE WHEN {LATE} THEN 1 ELSE 0 END), 0),"
+    " coalesce(sum(CASE WHEN w.awaiting IS NOT NULL THEN 1 ELSE 0 END), 0) FROM work_stream w",
     f"SELECT w.*, {LATE} AS late FROM work_stream w ORDER BY w.id LIMIT 50 OFFSET 0",
     """SELECT f.stream_id, f.id, f.due_on, f.what FROM (
       SELECT d.stream_id, d.id, d.due_on, d.what,
