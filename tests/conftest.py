@@ -34,25 +34,6 @@ PG_ADMIN_URL = os.environ.get("CJJI_TEST_PG_URL", "postgresql://postgres@127.0.0
 IN_CI = bool(os.environ.get("CI"))
 
 
-#: Folders in the order their files start: the long tests first, so that two xdist
-#: workers end together on short ones instead of one waiting for the other's last
-#: browser walk (longest-first scheduling). Unknown folders go between.
-FOLDERS_FIRST_TO_LAST = ("faults", "e2e", "web", "operations", "integration", "api", "unit")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Files holding a test marked ``slow`` first, then by folder as above; a file's tests
-    stay together and in their order (module-scoped fixtures are made once)."""
-    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-
-    def rank(item: pytest.Item) -> tuple[int, int]:
-        folder = item.path.parent.name
-        order = FOLDERS_FIRST_TO_LAST.index(folder) if folder in FOLDERS_FIRST_TO_LAST else 3
-        return (0 if item.path in slow_files else 1, order)
-
-    items.sort(key=rank)  # stable: the order within a file, and among files, is kept
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> object:
     """Coverage's tracer off for a test marked ``untraced``: set-up, call and tear-down.
@@ -153,6 +134,12 @@ TABLES = (
     "app_user",
     "heartbeat",
 )
+
+
+#: The tables a command writes: all but ``heartbeat``, which the session's shared Celery
+#: worker (tests/support/fixtures_worker.py) keeps writing on its own clock, into the same
+#: database, whichever test is running. Fingerprints of "nothing was written" use these.
+WRITTEN_BY_COMMANDS = tuple(table for table in TABLES if table != "heartbeat")
 
 
 def wipe(rt: Runtime) -> None:
