@@ -8,22 +8,23 @@ of its own, so tests hand it their databases and `cjji serve` the configured one
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workflow.adapters import logs
 from workflow.api import audit, deadlines, meta, people, plans, report, streams
 from workflow.api.schemas import Problem
 from workflow.bootstrap import Runtime
 from workflow.http import errors
-from workflow.http.request_log import log_requests
+from workflow.http.request_log import RequestLog
 from workflow.web.app import install as install_pages
 
 PROBLEM_STATUSES = {
@@ -80,8 +81,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     install_pages(app, runtime)
     install_docs(app)
-    app.middleware("http")(security_headers)
-    app.middleware("http")(log_requests)  # outermost: its id covers everything inside
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestLog)  # outermost: its id covers everything inside
     app.openapi = lambda: problem_openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -124,34 +125,55 @@ PERMISSIONS_POLICY = (
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-async def security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
+class SecurityHeaders:
     """The same headers on every answer, pages, API and /docs alike: a strict CSP (a
     per-request nonce for our one inline script), no referrer (links carry tokens), no
     framing, a Permissions-Policy refusing what no page uses, and HSTS when the service's
-    public address is https."""
-    nonce = secrets.token_urlsafe(16)
-    request.state.csp_nonce = nonce
-    response = await call_next(request)
-    headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault(
-        "Content-Security-Policy",
-        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
-        "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    )
-    rt = getattr(request.app.state, "rt", None)
+    public address is https. A plain ASGI middleware, for the reason given in
+    workflow/http/request_log.py."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        nonce = secrets.token_urlsafe(16)
+        scope.setdefault("state", {})["csp_nonce"] = nonce
+        path: str = scope["path"]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in _security_headers(scope, path, nonce):
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _security_headers(scope: Scope, path: str, nonce: str) -> list[tuple[str, str]]:
+    headers = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", PERMISSIONS_POLICY),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        (
+            "Content-Security-Policy",
+            f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
+            "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+    ]
+    app = scope.get("app")
+    rt = getattr(getattr(app, "state", None), "rt", None)
     if rt is not None and rt.settings.public_url.startswith("https://"):
-        headers.setdefault("Strict-Transport-Security", HSTS)
-    if request.url.path.startswith(("/api", "/sign-in", "/decide", "/streams", "/audit")):
-        headers.setdefault("Cache-Control", "no-store")
-    return response
+        headers.append(("Strict-Transport-Security", HSTS))
+    if path.startswith(("/api", "/sign-in", "/decide", "/streams", "/audit")):
+        headers.append(("Cache-Control", "no-store"))
+    return headers
 
 
 def problem_openapi(app: FastAPI) -> dict[str, Any]:

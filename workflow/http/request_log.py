@@ -4,43 +4,61 @@ The id is the caller's ``X-Request-ID`` when it is a plain short token, else a n
 it is bound for every line written while the request is handled (and so stored on the
 outbox rows it writes), and sent back in the response's ``X-Request-ID``. The line names
 the route's template, never its path: a signed sign-off link is a secret in a path.
+
+A plain ASGI middleware, not Starlette's ``BaseHTTPMiddleware``: that one runs the app in
+a task of its own and copies each response through a stream, which cost about 1.3 ms of
+every request here (measured on `/healthz` through the test client, 4 December).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import Request, Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from structlog.contextvars import clear_contextvars
 
 from workflow.adapters import logs
 
 log = logs.get_logger("cjji.http")
+_HEADER = logs.CORRELATION_HEADER.lower().encode("latin-1")
 
 
-async def log_requests(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    clear_contextvars()
-    correlation_id = logs.correlation_id_from(request.headers.get(logs.CORRELATION_HEADER))
-    logs.bind(correlation_id=correlation_id)
-    started = time.perf_counter()
-    status = 500  # unless a response says otherwise
-    try:
-        response = await call_next(request)
-        status = response.status_code
-        response.headers[logs.CORRELATION_HEADER] = correlation_id
-        return response
-    finally:
-        who = getattr(request.state, "principal", None)
-        log.info(
-            "request",
-            method=request.method,
-            route=getattr(request.scope.get("route"), "path", "(no route)"),
-            status=status,
-            milliseconds=round((time.perf_counter() - started) * 1000, 1),
-            actor=getattr(who, "username", None),
-            stream_ref=request.path_params.get("key"),
-        )
+class RequestLog:
+    """Binds the correlation id around the app, sends it back, and logs the request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         clear_contextvars()
+        sent = dict(scope["headers"]).get(_HEADER)
+        correlation_id = logs.correlation_id_from(sent.decode("latin-1") if sent else None)
+        logs.bind(correlation_id=correlation_id)
+        started = time.perf_counter()
+        status = 500  # unless a response says otherwise
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)[logs.CORRELATION_HEADER] = correlation_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            who = getattr(scope.get("state", {}).get("principal"), "username", None)
+            log.info(
+                "request",
+                method=scope["method"],
+                route=getattr(scope.get("route"), "path", "(no route)"),
+                status=status,
+                milliseconds=round((time.perf_counter() - started) * 1000, 1),
+                actor=who,
+                stream_ref=scope.get("path_params", {}).get("key"),
+            )
+            clear_contextvars()
