@@ -62,7 +62,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.rt = runtime
-    errors.install(app, runtime)
+    errors.install(app)
     responses: dict[int | str, dict[str, Any]] = {
         status: {"description": text} for status, text in PROBLEM_STATUSES.items()
     }
@@ -79,7 +79,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     for router in routers:
         app.include_router(router, responses=responses)
 
-    install_pages(app, runtime)
+    install_pages(app)
     install_docs(app)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog)  # outermost: its id covers everything inside

@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import create_engine
 
 from config.settings import Settings
-from tests.api.helpers import SETUP_ENGINE, app_for, token_for
+from tests.api.helpers import SETUP_ENGINE, token_for
 from tests.conftest import PG_ADMIN_URL, Clock, empty_pg_database, runtime_for
 from tests.integration.walk import create as create_stream
 from tests.integration.walk import to_signoff
@@ -97,20 +97,21 @@ def fuzz_target(
     """The test's own copy of the template, and the token of the person it fuzzes as."""
     template, tokens = fuzz_template
     with empty_pg_database("cjji_fuzz", template=template) as url:
-        rt = runtime_for(url, Clock(START), tmp_path)
+        # The module's one app, pointed at this test's copy: the routes and error handlers
+        # read the runtime from the app's state at each request. A new app per test would
+        # build every router's route state again on its first requests (about 0.1 s).
+        APP.state.rt = runtime_for(url, Clock(START), tmp_path)
         token, token_id = tokens[request.param]
-        yield {"app": app_for(rt), "token": token, "token_id": token_id}
+        yield {"app": APP, "token": token, "token_id": token_id}
 
 
-def openapi_document() -> dict[str, Any]:
-    """The app's OpenAPI document. It depends on no database, so an app on an unused
-    in-memory one gives it (schemathesis's lazy fixture loader does not run on pytest 9)."""
-    settings_ = Settings(database_url="sqlite://", _env_file=None)
-    document: dict[str, Any] = create_app(Runtime(settings_, create_engine("sqlite://"))).openapi()
-    return document
-
-
-schema = schemathesis.openapi.from_dict(openapi_document())
+#: The app the tests fuzz, on an unused in-memory database until a test points it at its
+#: copy. Its OpenAPI document depends on no database (schemathesis's lazy fixture loader,
+#: which could take it from a fixture, does not run on pytest 9).
+APP = create_app(
+    Runtime(Settings(database_url="sqlite://", _env_file=None), create_engine("sqlite://"))
+)
+schema = schemathesis.openapi.from_dict(APP.openapi())
 
 
 @schema.parametrize()

@@ -113,13 +113,14 @@ def audit_if_refused(rt: Runtime, request: Request, error: WorkflowError) -> Non
         log.exception("could not audit a refusal")
 
 
-def install(app: FastAPI, rt: Runtime) -> None:
-    """Answer every error of the API's paths as problem+json."""
+def install(app: FastAPI) -> None:
+    """Answer every error of the API's paths as problem+json. The runtime is the app's
+    (``app.state.rt``), read at each error as the routes read it."""
 
     @app.exception_handler(WorkflowError)
     async def _workflow_error(request: Request, error: WorkflowError) -> Any:
         # The audit writes to the database: off the event loop, like the routes.
-        await run_in_threadpool(audit_if_refused, rt, request, error)
+        await run_in_threadpool(audit_if_refused, request.app.state.rt, request, error)
         status, slug, title = classify(error)
         headers = {"WWW-Authenticate": 'Bearer realm="cjji"'} if status == 401 else None
         if isinstance(error, Throttled):

@@ -9,7 +9,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from workflow.bootstrap import Runtime
 from workflow.web import (
     followup_pages,
     health_pages,
@@ -32,7 +31,7 @@ TITLES = {
 }
 
 
-def install(app: FastAPI, rt: Runtime) -> None:
+def install(app: FastAPI) -> None:
     app.state.templates = templates()
     app.state.page_error = page_error
     # The GOV.UK Frontend CSS asks for /assets/…; everything else of ours is under /static.
