@@ -17,13 +17,14 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from workflow.adapters import logs
 from workflow.api import audit, deadlines, meta, people, plans, report, streams
 from workflow.api.schemas import Problem
 from workflow.bootstrap import Runtime
 from workflow.http import errors
+from workflow.http.asgi import HttpMiddleware
 from workflow.http.request_log import RequestLog
 from workflow.web.app import install as install_pages
 
@@ -125,20 +126,13 @@ PERMISSIONS_POLICY = (
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """The same headers on every answer, pages, API and /docs alike: a strict CSP (a
     per-request nonce for our one inline script), no referrer (links carry tokens), no
     framing, a Permissions-Policy refusing what no page uses, and HSTS when the service's
-    public address is https. A plain ASGI middleware, for the reason given in
-    workflow/http/request_log.py."""
+    public address is https."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         nonce = secrets.token_urlsafe(16)
         scope.setdefault("state", {})["csp_nonce"] = nonce
         path: str = scope["path"]
