@@ -3,6 +3,7 @@ nor doubled. Each test uses a private Redis that it may stop and restart."""
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections import Counter
@@ -16,6 +17,7 @@ from tests.integration.walk import BODIES, LEAD, create, register_terms, to_sign
 from tests.support.acting import send
 from tests.support.deployment import Deployment
 from tests.support.deployment import deployment as make_deployment
+from tests.support.processes import CeleryProcess
 from tests.support.redis_server import PrivateRedis
 from tests.support.smtp import MailCatcher
 from workflow.application.commands import FireTrigger
@@ -92,6 +94,18 @@ def test_messages_lost_by_a_restarted_broker_are_sent_again_by_the_relay(
     assert len(dep.mail.messages) == 2 * len(BODIES)  # each body: signatory and deputy
 
 
+def _first_request_received(dep: Deployment) -> CeleryProcess:
+    """Wiped tables, one worker of one pool process, and a work stream whose terms of
+    reference were just registered: returns once the worker has received the first
+    decision request (which the deployment's ``fault_pause_before_send`` holds)."""
+    wipe(dep.rt)
+    worker = dep.start_worker(concurrency=1)
+    create(dep.rt)
+    register_terms(dep.rt, "mappa")
+    worker.wait_for("received", timeout=30)
+    return worker
+
+
 def test_a_worker_process_killed_mid_task_runs_the_task_again_and_sends_each_message_once(
     pg_database: str, tmp_path: Path, mail_catcher: MailCatcher, broker: PrivateRedis
 ) -> None:
@@ -104,15 +118,9 @@ def test_a_worker_process_killed_mid_task_runs_the_task_again_and_sends_each_mes
         lease_seconds=60,
         fault_pause_before_send=4,
     ) as dep:
-        wipe(dep.rt)
-        worker = dep.start_worker(concurrency=1)
-        create(dep.rt)
-        register_terms(dep.rt, "mappa")  # the first request is now held for 4 s before sending
-        worker.wait_for("received", timeout=30)
+        worker = _first_request_received(dep)  # and held for 4 s before sending
         time.sleep(1)
         (child,) = worker.pool_pids()
-        import os
-
         os.kill(child, signal.SIGKILL)
         worker.wait_for("WorkerLostError", timeout=30)
         dep.drain(timeout=120)  # no relay: the broker redelivers the rejected message
@@ -137,11 +145,7 @@ def test_a_whole_worker_killed_mid_task_loses_nothing_once_another_worker_starts
         lease_seconds=3,
         fault_pause_before_send=2,
     ) as dep:
-        wipe(dep.rt)
-        worker = dep.start_worker(concurrency=1)
-        create(dep.rt)
-        register_terms(dep.rt, "mappa")
-        worker.wait_for("received", timeout=30)
+        worker = _first_request_received(dep)
         time.sleep(0.5)
         worker.kill()
         dep.start_worker(concurrency=2)
