@@ -22,7 +22,6 @@ from tests.conftest import Clock, service_missing, wipe
 from tests.integration.deadline_walk import create_review, review_to_signoff
 from tests.integration.walk import signatory
 from tests.support.acting import send
-from tests.support.clocked import ClockedCeleryProcess
 from tests.support.deployment import Deployment
 from tests.support.deployment import deployment as make_deployment
 from tests.support.processes import REDIS_URL, CeleryProcess, redis_reachable
@@ -96,8 +95,8 @@ def settle(dep: Deployment, worker: CeleryProcess, sweeps: int, timeout: float =
 def run_deployment_at(dep: Deployment, moment: datetime, expect: int, rounds: int = 1) -> None:
     """Start a worker and two beats as of ``moment``; let each beat's sweep run ``rounds``
     times, and check that exactly ``expect`` messages have arrived in all; stop everything."""
-    worker = ClockedCeleryProcess("worker", dep.env, moment)
-    beats = [ClockedCeleryProcess("beat", dep.env, moment) for _ in range(2)]
+    worker = CeleryProcess("worker", dep.env, moment=moment)
+    beats = [CeleryProcess("beat", dep.env, moment=moment) for _ in range(2)]
     try:
         for process in (worker, *beats):
             process.ready()

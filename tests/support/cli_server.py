@@ -31,6 +31,14 @@ What differs from a new interpreter: the interpreter's start-up options (``PYTHO
 variables read at start-up) are the server's, and modules are already imported. The few
 tests about the process itself (signals to ``cjji run``, a fresh interpreter's imports)
 still start a real interpreter.
+
+**Celery workers and beats** are forked the same way (:meth:`CliServer.spawn`, used by
+``tests/support/processes.py``): each start of a worker or beat paid 1.5–2 s of CPU in
+imports, and the suite starts some sixty. The child leads a session of its own, as
+``start_new_session=True`` makes it (a test kills the group by the worker's pid), writes
+to the pipe it was given, and is not measured by coverage (as a worker started anew was
+not). The test holds a :class:`ForkedProcess`: the real pid, and ``poll``/``wait`` through
+a pidfd, since the worker is the server's child, not the test's.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ import contextlib
 import importlib
 import json
 import os
+import select
 import signal
 import socket
 import struct
@@ -70,6 +79,20 @@ PRELOAD = (
     "argon2",
     "sqlalchemy.dialects.postgresql.psycopg",
     "sqlalchemy.dialects.sqlite.pysqlite",
+    # What `celery worker` and `celery beat` import before they read their settings.
+    "celery.__main__",
+    "celery.bin.celery",
+    "celery.apps.worker",
+    "celery.apps.beat",
+    "celery.worker.consumer",
+    "celery.worker.strategy",
+    "celery.concurrency.prefork",
+    "celery.beat",
+    "kombu.transport.redis",
+    "redis",
+    "tasks.jobs",
+    "tasks.publication_jobs",
+    "time_machine",
 )
 HEADER = struct.Struct("!I")
 
@@ -134,10 +157,12 @@ def _run_child(connection: socket.socket) -> int:
     os.environ.update(request["env"])
     os.chdir(request["cwd"])
     sys.argv = request["argv"]
+    celery = request.get("entry") == "celery"
+    if celery:
+        os.setsid()  # as start_new_session=True: the test kills the group by this pid
     connection.sendall(f"{os.getpid()}\n".encode())
-    from workflow.cli.main import main
-
-    measured = _measure()
+    main = _celery_main(request.get("moment")) if celery else _cjji_main()
+    measured = None if celery else _measure()
     code: int
     try:
         main()
@@ -161,6 +186,27 @@ def _run_child(connection: socket.socket) -> int:
     with contextlib.suppress(OSError):
         connection.sendall(f"{code}\n".encode())
     return code
+
+
+def _cjji_main() -> Any:
+    from workflow.cli.main import main
+
+    return main
+
+
+def _celery_main(moment: str | None) -> Any:
+    """`celery` as ``python -m celery`` runs it, its clock moved to ``moment`` if given:
+    a test that crosses due dates starts its worker and beats at a later moment (by
+    time-machine, ticking on from it; forked pool processes inherit the move)."""
+    from celery.__main__ import main
+
+    if moment is not None:
+        from datetime import datetime
+
+        import time_machine
+
+        time_machine.travel(datetime.fromisoformat(moment), tick=True).start()
+    return main
 
 
 def _measure() -> Any:
@@ -189,10 +235,60 @@ def _measure() -> Any:
 _SERVER_COVERAGE = os.environ.get(COVERAGE_DATA, "")
 
 
+class ForkedProcess:
+    """A process the fork server started for the test: its pid, its output pipe, and
+    ``poll``/``wait`` as :class:`subprocess.Popen` has them. The process is the server's
+    child, so its end is seen through a pidfd; its exit status is the one it reported,
+    or ``-SIGKILL`` for one killed before it could report."""
+
+    def __init__(self, pid: int, connection: socket.socket, stdout: Any) -> None:
+        self.pid = pid
+        self.stdout = stdout
+        self.returncode: int | None = None
+        self._connection = connection
+        try:
+            self._pidfd: int | None = os.pidfd_open(pid)
+        except ProcessLookupError:  # it has ended already
+            self._pidfd = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None and self._ended(0):
+            self._finish()
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            if not self._ended(timeout):
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
+            self._finish()
+        assert self.returncode is not None
+        return self.returncode
+
+    def _ended(self, timeout: float | None) -> bool:
+        if self._pidfd is None:
+            return True
+        ready, _, _ = select.select([self._pidfd], [], [], timeout)
+        return bool(ready)
+
+    def _finish(self) -> None:
+        # A process that ran to its end wrote its status before it ended; one that was
+        # killed wrote nothing (and its own children may still hold the socket open).
+        self._connection.setblocking(False)
+        try:
+            reported = self._connection.recv(64).decode().strip()
+        except OSError:
+            reported = ""
+        self.returncode = int(reported) if reported else -signal.SIGKILL
+        self._connection.close()
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
+
+
 class CliServer:
     """One fork server and its ``cjji`` client, for one test process."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, measured: bool = True) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.socket_path = str(directory / "cjji.sock")
         self.bin = directory / "bin"
@@ -206,7 +302,7 @@ class CliServer:
         # Read once, when the authentication module is imported (before any fork).
         env["CJJI_PASSWORD_HASHING"] = os.environ.get("CJJI_PASSWORD_HASHING", "")
         env["PYTHONPATH"] = str(ROOT)
-        measuring = _coverage_data_file()
+        measuring = _coverage_data_file() if measured else ""
         if measuring:
             env[COVERAGE_DATA] = measuring
         self.process = subprocess.Popen(
@@ -242,6 +338,38 @@ class CliServer:
             timeout=timeout,
             check=False,
         )
+
+    def spawn(
+        self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | str, moment: str | None
+    ) -> ForkedProcess:
+        """Start ``celery ARGV`` as a forked process in a session of its own, its clock at
+        ``moment`` (ISO) if given; stdout and stderr go to the pipe the result reads."""
+        reader, writer = os.pipe()
+        payload = json.dumps(
+            {
+                "argv": ["celery", *argv],
+                "env": dict(env),
+                "cwd": str(cwd),
+                "entry": "celery",
+                "moment": moment,
+            }
+        ).encode()
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        connection.connect(self.socket_path)
+        with open(os.devnull, "rb") as devnull:
+            socket.send_fds(
+                connection, [HEADER.pack(len(payload))], [devnull.fileno(), writer, writer]
+            )
+        os.close(writer)
+        connection.sendall(payload)
+        pid = b""
+        while not pid.endswith(b"\n"):
+            chunk = connection.recv(1)
+            if not chunk:
+                raise RuntimeError("the fork server did not start celery")
+            pid += chunk
+        stdout = open(reader, encoding="utf-8", errors="replace")  # noqa: SIM115 - closed by its owner
+        return ForkedProcess(int(pid), connection, stdout)
 
     def close(self) -> None:
         self.process.terminate()

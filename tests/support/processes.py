@@ -1,23 +1,29 @@
-"""Real Celery workers and beat schedulers as subprocesses, for integration tests.
+"""Real Celery workers and beat schedulers as processes of their own, for integration tests.
 
 Each test session gets its own queue name, so tests never share messages with another
-run on the same Redis.
+run on the same Redis. The processes are forked from a server that has imported Celery
+and the engine once (tests/support/cli_server.py): each is still a process of its own,
+in a session of its own, with its own environment and output.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import subprocess
-import sys
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import redis
+
+from tests.support.cli_server import CliServer
 
 REDIS_URL = os.environ.get("CJJI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,13 +62,33 @@ def service_env(
     return env
 
 
+_fork_server: CliServer | None = None
+
+
+def fork_server() -> CliServer:
+    """This test process's server for Celery processes, started on first use."""
+    global _fork_server
+    if _fork_server is None:
+        directory = Path(tempfile.mkdtemp(prefix="cjji-celery-"))
+        _fork_server = CliServer(directory, measured=False)
+        atexit.register(_fork_server.close)
+    return _fork_server
+
+
 class CeleryProcess:
-    """A `celery worker` or `celery beat` subprocess whose output is kept for assertions."""
+    """A `celery worker` or `celery beat` process whose output is kept for assertions;
+    its clock starts at ``moment`` if one is given (moved by time-machine, ticking on)."""
 
     def __init__(
-        self, role: str, env: Mapping[str, str], *, pool: str = "prefork", concurrency: int = 2
+        self,
+        role: str,
+        env: Mapping[str, str],
+        *,
+        pool: str = "prefork",
+        concurrency: int = 2,
+        moment: datetime | None = None,
     ) -> None:
-        argv = [sys.executable, "-m", "celery", "-A", "tasks.app", role, "--loglevel=INFO"]
+        argv = ["-A", "tasks.app", role, "--loglevel=INFO"]
         if role == "worker":
             argv += [
                 f"--pool={pool}",
@@ -77,14 +103,8 @@ class CeleryProcess:
             argv += [f"--schedule={Path(env['CJJI_DATA_DIR']) / f'beat-{uuid.uuid4().hex[:6]}'}"]
         self.role = role
         self.output: list[str] = []
-        self.proc = subprocess.Popen(
-            argv,
-            env=dict(env),
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
+        self.proc = fork_server().spawn(
+            argv, env=env, cwd=ROOT, moment=moment.isoformat() if moment else None
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
