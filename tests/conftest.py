@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import text
 
 from config.settings import Settings
-from tests.support.cli_server import CliServer
+from tests.support.cli_server import CliServer, pause_measuring
 from tests.support.cli_server import cli_server as serving_cli
 from workflow.bootstrap import Runtime, bootstrap
 from workflow.store.db import engine_for
@@ -73,11 +73,13 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     controller = getattr(plugin, "cov_controller", None)
     if controller is None or item.get_closest_marker("untraced") is None:
         return (yield)
+    pause_measuring(True)  # the `cjji` commands it runs are not measured either
     controller.pause()
     try:
         return (yield)
     finally:
         controller.resume()
+        pause_measuring(False)
 
 
 def service_missing(what: str, how: str) -> None:

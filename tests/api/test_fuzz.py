@@ -45,7 +45,10 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-pytestmark = pytest.mark.slow
+# Coverage's tracer is off: each operation has tests of its own that are measured
+# (tests/api/test_operations_api.py and the rest); the fuzzing sends thousands of
+# requests through the same lines (docs/testing.md, "Coverage's tracer off").
+pytestmark = [pytest.mark.slow, pytest.mark.untraced]
 #: The tests' clock starts where the `clock` fixture's does: the tokens are fresh.
 START = datetime(2022, 1, 10, 9, 0, tzinfo=UTC)
 #: Each person fuzzed as: their token and its id.
@@ -87,9 +90,6 @@ def fuzz_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         yield url, {who: (issued.token, issued.id) for who, issued in tokens.items()}
 
 
-#: Both runs are traced. Leaving the read-only person's untraced lost the administrator's
-#: lines too: schemathesis calls the app through one event loop per process, and the
-#: worker threads that loop starts while coverage is paused stay untraced for good.
 @pytest.fixture(params=["admin", "fuzz.reader"])
 def fuzz_target(
     fuzz_template: tuple[str, Tokens], tmp_path: Path, request: pytest.FixtureRequest

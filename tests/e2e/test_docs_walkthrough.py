@@ -37,6 +37,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from tests.support.cli_server import CliServer
 
 PAGE = Path(__file__).resolve().parents[2] / "docs/cli.md"
@@ -167,6 +169,8 @@ def test_the_page_has_a_walkthrough_from_set_up_to_closed() -> None:
     )
 
 
+# Untraced: every command here is one the CLI tests run and measure (docs/testing.md).
+@pytest.mark.untraced
 def test_every_command_of_the_walkthrough_prints_what_the_page_shows(
     tmp_path: Path, cli_server: CliServer
 ) -> None:

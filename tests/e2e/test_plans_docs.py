@@ -6,6 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.test_docs_walkthrough import drift, run, walkthrough_steps
 from tests.support.cli_server import CliServer
 
@@ -20,6 +22,8 @@ def test_the_plans_page_walks_a_plan_from_draft_to_carried_over() -> None:
     assert commands[-2:] == ["cjji audit verify", "cjji audit replay"]
 
 
+# Untraced: every command here is one the CLI tests run and measure (docs/testing.md).
+@pytest.mark.untraced
 def test_every_command_of_the_plans_walkthrough_prints_what_the_page_shows(
     tmp_path: Path, cli_server: CliServer
 ) -> None:

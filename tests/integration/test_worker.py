@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
@@ -30,6 +31,9 @@ from workflow.domain.stages import Stage
 from workflow.store.tables import OutboxRow
 
 pytest_plugins = ["tests.support.fixtures_worker"]
+# Coverage's tracer is off: the messages are written and sent in the worker's processes,
+# and the steps here are measured by the handler and relay tests (docs/testing.md).
+pytestmark = pytest.mark.untraced
 
 
 def recipients(mail: MailCatcher) -> list[str]:

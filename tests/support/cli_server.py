@@ -120,6 +120,8 @@ COVERAGE_DATA = "CJJI_TEST_COVERAGE_DATA"
 
 
 def serve(socket_path: str) -> None:
+    global _PAUSED
+    _PAUSED = Path(socket_path).parent / PAUSED_FLAG
     if os.environ.get(COVERAGE_DATA):
         # Its tracer and data file's modules too: a child would pay tens of ms for them.
         for name in ("coverage", "coverage.sqldata", "coverage.collector", "coverage.tracer"):
@@ -210,9 +212,10 @@ def _celery_main(moment: str | None) -> Any:
 
 
 def _measure() -> Any:
-    """A coverage tracer for this command, when the tests are measured (else None)."""
+    """A coverage tracer for this command, when the tests are measured and the test that
+    runs it is not ``untraced`` (else None)."""
     data_file = os.environ.get(COVERAGE_DATA) or _SERVER_COVERAGE
-    if not data_file:
+    if not data_file or (_PAUSED is not None and _PAUSED.exists()):
         return None
     import coverage
 
@@ -233,6 +236,24 @@ def _measure() -> Any:
 # The server's own setting, read before the first fork (a child's environment is the
 # caller's, which need not carry it).
 _SERVER_COVERAGE = os.environ.get(COVERAGE_DATA, "")
+# A file beside the socket, there while the test process's tracer is paused (an
+# ``untraced`` test): the commands it runs are not measured either.
+PAUSED_FLAG = "coverage-paused"
+_PAUSED: Path | None = None
+#: The servers this test process started, whose commands follow its tracer's pauses.
+_SERVERS: list[CliServer] = []
+
+
+def pause_measuring(paused: bool) -> None:
+    """Tell this process's servers whether the commands they fork now are measured (call
+    it just before the tracer is paused, and just after it is resumed)."""
+    _coverage_data_file()
+    for server in _SERVERS:
+        flag = Path(server.socket_path).parent / PAUSED_FLAG
+        if paused:
+            flag.touch()
+        else:
+            flag.unlink(missing_ok=True)
 
 
 class ForkedProcess:
@@ -316,6 +337,7 @@ class CliServer:
         assert self.process.stdout is not None
         ready = self.process.stdout.readline().strip()
         assert ready == "ready", f"the cjji fork server did not start: {ready!r}"
+        _SERVERS.append(self)
 
     def run(
         self,
@@ -372,6 +394,8 @@ class CliServer:
         return ForkedProcess(int(pid), connection, stdout)
 
     def close(self) -> None:
+        if self in _SERVERS:
+            _SERVERS.remove(self)
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
@@ -383,15 +407,22 @@ class CliServer:
 
 
 def _coverage_data_file() -> str:
-    """The data file of the coverage measuring this test process, if any."""
-    try:
-        import coverage
-    except ImportError:
-        return ""
-    current = coverage.Coverage.current()
-    if current is None:
-        return ""
-    return str(Path(current.config.data_file).resolve())
+    """The data file of the coverage measuring this test process, if any: remembered, so
+    that a server started while the tracer is paused (in an ``untraced`` test, which
+    calls this first) still measures the commands of the tests after it."""
+    global _TEST_COVERAGE
+    if not _TEST_COVERAGE:
+        try:
+            import coverage
+        except ImportError:
+            return ""
+        current = coverage.Coverage.current()
+        if current is not None:
+            _TEST_COVERAGE = str(Path(current.config.data_file).resolve())
+    return _TEST_COVERAGE
+
+
+_TEST_COVERAGE = ""
 
 
 @contextlib.contextmanager

@@ -43,7 +43,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-pytestmark = pytest.mark.slow
+# Coverage's tracer is off: a browser drives what the page tests measure line for line
+# (docs/testing.md, "Coverage's tracer off").
+pytestmark = [pytest.mark.slow, pytest.mark.untraced]
 
 
 def free_port() -> int:

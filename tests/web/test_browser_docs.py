@@ -10,7 +10,9 @@ import pytest
 from tests.web.test_browser import page, serving  # noqa: F401 - the page fixture
 from workflow.bootstrap import Runtime
 
-pytestmark = pytest.mark.slow
+# Coverage's tracer is off: a browser drives what the page tests measure line for line
+# (docs/testing.md, "Coverage's tracer off").
+pytestmark = [pytest.mark.slow, pytest.mark.untraced]
 
 
 @pytest.fixture

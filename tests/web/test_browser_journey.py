@@ -32,7 +32,9 @@ from workflow.application.commands import (
 from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime
 
-pytestmark = pytest.mark.slow
+# Coverage's tracer is off: a browser drives what the page tests measure line for line
+# (docs/testing.md, "Coverage's tracer off").
+pytestmark = [pytest.mark.slow, pytest.mark.untraced]
 REF = "omic-journey"
 
 

@@ -14,7 +14,9 @@ from tests.web.test_browser import page, server, shot, sign_in  # noqa: F401
 from workflow.application.queries import plan_document
 from workflow.bootstrap import Runtime
 
-pytestmark = pytest.mark.slow
+# Coverage's tracer is off: a browser drives what the page tests measure line for line
+# (docs/testing.md, "Coverage's tracer off").
+pytestmark = [pytest.mark.slow, pytest.mark.untraced]
 
 
 def test_section_b_reads_by_its_headings_and_downloads_the_same_pdf(

@@ -41,7 +41,9 @@ from workflow.application.commands import FireTrigger, RecordDecision
 from workflow.application.queries import streams as queries
 
 pytest_plugins = ["tests.support.fixtures_worker"]
-pytestmark = pytest.mark.slow
+# Coverage's tracer is off: its steps are the page, API and worker tests' steps, each of
+# which those tests measure (docs/testing.md, "Coverage's tracer off").
+pytestmark = [pytest.mark.slow, pytest.mark.untraced]
 
 REF = "mappa"
 FINDINGS = (
