@@ -26,19 +26,25 @@ ADMIN = "admin"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-#: The last runtime given an app, and its app (see ``app_for``).
-_last_app: tuple[Runtime, FastAPI] | None = None
+#: The test process's one app (see ``app_for``).
+_app: FastAPI | None = None
 
 
 def app_for(rt: Runtime) -> FastAPI:
-    """The app on ``rt``: made once for the clients of one runtime, which a test usually
-    signs in several of. FastAPI builds a router's route state (each route's dependencies
-    and models) on an app's first request through it: about 0.1 s of CPU a new app here, 4
-    December. Only the last runtime's app is kept, so no test's app outlives the next."""
-    global _last_app
-    if _last_app is None or _last_app[0] is not rt:
-        _last_app = (rt, create_app(rt))
-    return _last_app[1]
+    """The app, on ``rt``. FastAPI builds an included router's route state (each route's
+    dependencies and models) on an app's first request through it: 0.07–0.2 s of CPU for
+    each new app here, and about a sixth of the CPU of the page and API tests when each
+    test made its own (py-spy, 4 December). So the test process makes one app and points
+    it at the runtime of the test that asks: the routes and error handlers read the
+    runtime from the app's state at each request, as the fuzzing's app does. Clients made
+    on two runtimes at once would share the later one's; no test does that."""
+    global _app
+    if _app is None:
+        _app = create_app(rt)
+    elif _app.state.rt is not rt:
+        _app.state.rt = rt
+        _app.state.metrics = None  # made on first scrape, for the runtime of that moment
+    return _app
 
 
 def api(rt: Runtime, username: str | None = None) -> TestClient:
