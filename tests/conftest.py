@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -75,6 +76,11 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         return (yield)
     pause_measuring(True)  # the `cjji` commands it runs are not measured either
     controller.pause()
+    # In an xdist worker coverage's pause left its tracer set in the thread that runs the
+    # tests: sys.gettrace() still returned it, and a loop in an `untraced` test cost what
+    # it cost traced (0.091 s against 0.030 s with the tracer unset, 4 December). Pausing
+    # had saved nothing there until this line; resuming sets a new tracer in this thread.
+    sys.settrace(None)
     try:
         return (yield)
     finally:
