@@ -154,6 +154,8 @@ def test_the_counters_can_live_in_redis_shared_by_every_web_process(sqlite_rt: R
 
 
 # -- refusals of people not signed in ---------------------------------------------------
+# Untraced: a thousand requests through the lines the other refusal tests measure (docs/testing.md).
+@pytest.mark.untraced
 def test_a_thousand_bogus_tokens_add_nothing_to_the_chain_and_one_log_row(
     sqlite_rt: Runtime,
 ) -> None:

@@ -8,6 +8,8 @@ import shlex
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Clock, runtime_for
 from tests.e2e.test_cli import PEOPLE, PROGRAMME, Cjji, cjji, database_url  # noqa: F401
 from tests.support.plan_seed import READERS, check_against_seed, missing_by_ref
@@ -53,6 +55,8 @@ def test_plans_render_refuses_bad_input_in_one_line_with_exit_2(
     assert "no such directory" in nowhere.stderr
 
 
+# Untraced: the docs' example runs the commands the test above measures (docs/testing.md).
+@pytest.mark.untraced
 def test_the_example_of_docs_plans_rendering_runs_and_prints_what_it_says(
     cjji: Cjji,  # noqa: F811
     tmp_path: Path,

@@ -117,6 +117,8 @@ def deployment(
         wipe(dep.rt)
 
 
+# Untraced: the checkpoints are signed in beat's and the worker's processes (docs/testing.md).
+@pytest.mark.untraced
 def test_beat_signs_checkpoints_on_its_schedule(deployment: Deployment) -> None:
     rt = deployment.rt
     create(rt)
