@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -173,6 +174,19 @@ TABLES = (
 #: worker (tests/support/fixtures_worker.py) keeps writing on its own clock, into the same
 #: database, whichever test is running. Fingerprints of "nothing was written" use these.
 WRITTEN_BY_COMMANDS = tuple(table for table in TABLES if table != "heartbeat")
+
+
+def fingerprint(rt: Runtime) -> dict[str, Any]:
+    """What "nothing was written" compares: the row count of every table a command writes,
+    the audit chain's head, and each work stream's state and version."""
+    with rt.engine.connect() as conn:
+        counts = {
+            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in WRITTEN_BY_COMMANDS
+        }
+        head = tuple(conn.execute(text("SELECT seq, hash FROM audit_head")).one())
+        rows = conn.execute(text("SELECT ref, state, version FROM work_stream ORDER BY ref"))
+        return {"counts": counts, "head": head, "streams": [tuple(r) for r in rows]}
 
 
 def wipe(rt: Runtime) -> None:

@@ -26,12 +26,12 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
-from tests.conftest import WRITTEN_BY_COMMANDS, Clock, runtime_for
+from tests.conftest import Clock, fingerprint, runtime_for
 from tests.faults.helpers import trail_intact
 from tests.integration.walk import BODIES, LEAD, create, signatory, to_signoff
 from tests.support.acting import send
@@ -50,16 +50,6 @@ pytestmark = pytest.mark.untraced
 
 
 # -- what "nothing half-written" means ------------------------------------------------
-def fingerprint(rt: Runtime) -> dict[str, Any]:
-    """Every table's row count, the chain's head and each work stream's state and version."""
-    with rt.engine.connect() as conn:
-        counts = {
-            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
-            for t in WRITTEN_BY_COMMANDS
-        }
-        head = conn.execute(text("SELECT seq, hash FROM audit_head")).one()
-        stored = conn.execute(text("SELECT ref, state, version FROM work_stream ORDER BY ref"))
-        return {"counts": counts, "head": tuple(head), "streams": [tuple(r) for r in stored]}
 
 
 def completions(rt: Runtime, ref: str) -> int:

@@ -30,16 +30,15 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
-from sqlalchemy import text
 from sqlmodel import col, select
 
-from tests.conftest import WRITTEN_BY_COMMANDS, Clock, runtime_for
+from tests.conftest import Clock, fingerprint, runtime_for
 from tests.integration.walk import BODIES, LEAD, REVIEWER, chief, seed_people, signatory
 from tests.support.acting import send
 from workflow.application.commands import (
@@ -60,7 +59,6 @@ from workflow.application.commands import (
 )
 from workflow.application.jobs import reminders
 from workflow.application.queries import streams as queries
-from workflow.bootstrap import Runtime
 from workflow.domain.errors import WorkflowError
 from workflow.domain.events import Action
 from workflow.domain.guards import FACTUAL_ACCURACY_REQUIRED
@@ -122,18 +120,6 @@ def make_template(directory: Path) -> Path:
 def close_engines(url: str) -> None:
     engine_for(url).dispose()
     engine_for(url, writer=False).dispose()
-
-
-def fingerprint(rt: Runtime) -> dict[str, Any]:
-    """Every table's row count, the chain's head, and each work stream's state and version."""
-    with rt.engine.connect() as conn:
-        counts = {
-            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
-            for t in WRITTEN_BY_COMMANDS
-        }
-        head = tuple(conn.execute(text("SELECT seq, hash FROM audit_head")).one())
-        rows = conn.execute(text("SELECT ref, state, version FROM work_stream ORDER BY ref"))
-        return {"counts": counts, "head": head, "streams": [tuple(r) for r in rows]}
 
 
 #: How many work streams reached each state, across the run: the walks must get deep.
