@@ -10,7 +10,6 @@ again. A delivery skips a row already done and each recipient already recorded.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import signal
 import threading
@@ -33,7 +32,7 @@ from tests.faults.helpers import (
 )
 from tests.integration.walk import BODIES, create, register_terms, to_signoff
 from tests.support.deployment import Deployment
-from tests.support.processes import CeleryProcess
+from tests.support.processes import CeleryProcess, process_context
 from tests.support.redis_server import PrivateRedis
 from tests.support.smtp import MailCatcher
 from workflow.application.jobs.outbox import claim_due
@@ -81,7 +80,7 @@ def relay_then_hang(settings: dict[str, Any], publish: bool, done: Any) -> None:
 
 
 def kill_a_relay_half_way(dep: Deployment, *, publish: bool) -> None:
-    ctx = mp.get_context("spawn")
+    ctx = process_context()
     done = ctx.Event()
     settings = {
         "database_url": dep.rt.settings.database_url,

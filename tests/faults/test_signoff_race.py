@@ -6,7 +6,6 @@ chain intact — whatever the interleaving.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from sqlmodel import col, select
 from config.settings import Settings
 from tests.integration.walk import BODIES, create, signatory, to_signoff
 from tests.support.acting import send
+from tests.support.processes import process_context
 from workflow.application.commands import RecordDecision
 from workflow.application.queries import streams as queries
 from workflow.bootstrap import Runtime, bootstrap
@@ -51,7 +51,7 @@ def race(rt: Runtime, url: str, rounds: int) -> None:
         create(rt, ref=ref)
         versions.append(to_signoff(rt, ref, draft=f"Draft {i}".encode()))
         refs.append(ref)
-    ctx = mp.get_context("spawn")
+    ctx = process_context()
     barrier, errors = ctx.Barrier(len(BODIES)), ctx.Queue()
     procs = [
         ctx.Process(target=approve_in_rounds, args=(url, b, refs, versions, barrier, errors))

@@ -129,6 +129,16 @@ def serve(socket_path: str) -> None:
     for name in PRELOAD:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
+    from workflow.cli.main import command
+
+    command()  # the command tree, built from the commands' signatures: once, not per fork
+    if os.environ.get(COVERAGE_DATA):
+        # Each measured command's tracer records where it was made, for coverage's own
+        # debugging (coverage.debug.short_stack: inspect.stack(), a tenth of the CPU of a
+        # measured command, py-spy on 4 December); the commands have no use for it.
+        import coverage.collector
+
+        setattr(coverage.collector, "short_stack", lambda *args, **kwargs: "")  # noqa: B010
     # Children are reaped by the kernel; each child puts SIGCHLD back before it runs the
     # command, which may start and wait for processes of its own (`cjji run`).
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)

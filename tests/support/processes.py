@@ -9,6 +9,7 @@ in a session of its own, with its own environment and output.
 from __future__ import annotations
 
 import atexit
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -19,6 +20,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
+from multiprocessing.context import ForkServerContext
 from pathlib import Path
 
 import redis
@@ -60,6 +62,15 @@ def service_env(
     )
     env.update({f"CJJI_{k.upper()}": str(v) for k, v in settings.items()})
     return env
+
+
+def process_context() -> ForkServerContext:
+    """multiprocessing for a test's own processes (the sign-off race's bodies, a relay
+    killed half-way): each a new process, forked from a server that imported the engine
+    once, where "spawn" started a new interpreter that imported it again each time."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["tests.conftest", "workflow.bootstrap", "tasks.publisher"])
+    return context
 
 
 _fork_server: CliServer | None = None
