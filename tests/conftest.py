@@ -61,6 +61,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.untraced)
 
 
+@contextmanager
+def _untraced(config: pytest.Config) -> Iterator[None]:
+    """Coverage's tracer off in this process (and for the `cjji` commands forked meanwhile),
+    when coverage is measuring at all."""
+    plugin = config.pluginmanager.getplugin("_cov")
+    controller = getattr(plugin, "cov_controller", None)
+    if controller is None:
+        yield
+        return
+    pause_measuring(True)  # the `cjji` commands it runs are not measured either
+    controller.pause()
+    # In an xdist worker coverage's pause left its tracer set in the thread that runs the
+    # tests: sys.gettrace() still returned it, and a loop in an `untraced` test cost what
+    # it cost traced (0.091 s against 0.030 s with the tracer unset, 4 December). Pausing
+    # had saved nothing there until this line; resuming sets a new tracer in this thread.
+    sys.settrace(None)
+    try:
+        yield
+    finally:
+        controller.resume()
+        pause_measuring(False)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> object:
     """Coverage's tracer off for a test marked ``untraced``: set-up, call and tear-down.
@@ -71,22 +94,22 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     through handlers the other tests measure) would pay that for nothing: a line only they
     run counts as missed, so the figure printed can only be below the truth.
     """
-    plugin = item.config.pluginmanager.getplugin("_cov")
-    controller = getattr(plugin, "cov_controller", None)
-    if controller is None or item.get_closest_marker("untraced") is None:
+    if item.get_closest_marker("untraced") is None:
         return (yield)
-    pause_measuring(True)  # the `cjji` commands it runs are not measured either
-    controller.pause()
-    # In an xdist worker coverage's pause left its tracer set in the thread that runs the
-    # tests: sys.gettrace() still returned it, and a loop in an `untraced` test cost what
-    # it cost traced (0.091 s against 0.030 s with the tracer unset, 4 December). Pausing
-    # had saved nothing there until this line; resuming sets a new tracer in this thread.
-    sys.settrace(None)
-    try:
+    with _untraced(item.config):
         return (yield)
-    finally:
-        controller.resume()
-        pause_measuring(False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> object:
+    """Schemathesis makes the fuzzing's deterministic cases (its coverage phase) when it
+    collects each operation's test, in every xdist worker: 40 % of the collection's CPU,
+    and half as much again under the tracer (py-spy, 4 December). None of it is the
+    engine's code, so the tracer is off while it runs."""
+    if type(collector).__name__ != "SchemathesisCase":
+        return (yield)
+    with _untraced(collector.config):
+        return (yield)
 
 
 def service_missing(what: str, how: str) -> None:
