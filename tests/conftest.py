@@ -22,8 +22,7 @@ import pytest
 from sqlalchemy import text
 
 from config.settings import Settings
-from tests.support.cli_server import CliServer, pause_measuring
-from tests.support.cli_server import cli_server as serving_cli
+from tests.support.cli_server import CliServer, pause_measuring, shared_server
 from workflow.bootstrap import Runtime, bootstrap
 from workflow.store.db import engine_for
 from workflow.store.migrate import upgrade
@@ -237,11 +236,11 @@ def runtime_for(url: str, clock: Clock, tmp_path: Path) -> Runtime:
 
 
 @pytest.fixture(scope="session")
-def cli_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CliServer]:
+def cli_server() -> CliServer:
     """`cjji` as a real process per command, forked from a server that has done the
-    imports once (tests/support/cli_server.py); one server per session (xdist worker)."""
-    with serving_cli(tmp_path_factory.mktemp("cjji-server")) as server:
-        yield server
+    imports once (tests/support/cli_server.py); one server per session (xdist worker),
+    the one that forks its Celery processes too."""
+    return shared_server()
 
 
 @pytest.fixture(scope="session")

@@ -43,18 +43,21 @@ a pidfd, since the worker is the server's child, not the test's.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -319,7 +322,7 @@ class ForkedProcess:
 class CliServer:
     """One fork server and its ``cjji`` client, for one test process."""
 
-    def __init__(self, directory: Path, *, measured: bool = True) -> None:
+    def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.socket_path = str(directory / "cjji.sock")
         self.bin = directory / "bin"
@@ -333,7 +336,7 @@ class CliServer:
         # Read once, when the authentication module is imported (before any fork).
         env["CJJI_PASSWORD_HASHING"] = os.environ.get("CJJI_PASSWORD_HASHING", "")
         env["PYTHONPATH"] = str(ROOT)
-        measuring = _coverage_data_file() if measured else ""
+        measuring = _coverage_data_file()
         if measuring:
             env[COVERAGE_DATA] = measuring
         self.process = subprocess.Popen(
@@ -435,13 +438,19 @@ def _coverage_data_file() -> str:
 _TEST_COVERAGE = ""
 
 
-@contextlib.contextmanager
-def cli_server(directory: Path) -> Iterator[CliServer]:
-    server = CliServer(directory)
-    try:
-        yield server
-    finally:
-        server.close()
+_shared: CliServer | None = None
+
+
+def shared_server() -> CliServer:
+    """This test process's one fork server, for its `cjji` commands and its Celery
+    processes alike: started on first use, closed when the process ends."""
+    global _shared
+    if _shared is None:
+        directory = Path(tempfile.mkdtemp(prefix="cjji-fork-"))
+        _shared = CliServer(directory)
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        atexit.register(_shared.close)  # first: atexit runs the last registered first
+    return _shared
 
 
 if __name__ == "__main__":

@@ -8,12 +8,10 @@ in a session of its own, with its own environment and output.
 
 from __future__ import annotations
 
-import atexit
 import multiprocessing
 import os
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 import uuid
@@ -25,7 +23,7 @@ from pathlib import Path
 
 import redis
 
-from tests.support.cli_server import CliServer
+from tests.support.cli_server import shared_server
 
 REDIS_URL = os.environ.get("CJJI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,19 +71,6 @@ def process_context() -> ForkServerContext:
     return context
 
 
-_fork_server: CliServer | None = None
-
-
-def fork_server() -> CliServer:
-    """This test process's server for Celery processes, started on first use."""
-    global _fork_server
-    if _fork_server is None:
-        directory = Path(tempfile.mkdtemp(prefix="cjji-celery-"))
-        _fork_server = CliServer(directory, measured=False)
-        atexit.register(_fork_server.close)
-    return _fork_server
-
-
 class CeleryProcess:
     """A `celery worker` or `celery beat` process whose output is kept for assertions;
     its clock starts at ``moment`` if one is given (moved by time-machine, ticking on)."""
@@ -114,7 +99,7 @@ class CeleryProcess:
             argv += [f"--schedule={Path(env['CJJI_DATA_DIR']) / f'beat-{uuid.uuid4().hex[:6]}'}"]
         self.role = role
         self.output: list[str] = []
-        self.proc = fork_server().spawn(
+        self.proc = shared_server().spawn(
             argv, env=env, cwd=ROOT, moment=moment.isoformat() if moment else None
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
